@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ConfigModule } from '../shared/config/config.module';
+import { PersistenceModule } from '../shared/persistence/persistence.module';
+import { RedisModule } from '../shared/redis/redis.module';
+import { TemporalClientModule } from '../temporal/temporal-client.module';
+import { AuthCoreModule } from './common/auth/auth-core.module';
+import { LoggingModule } from './common/logging/logging.module';
+import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
+import { MailModule } from './mail/mail.module';
+import { MonitoringModule } from './monitoring/monitoring.module';
+
+@Module({
+  imports: [
+    ConfigModule,
+    LoggingModule,
+    PersistenceModule,
+    RedisModule,
+    TemporalClientModule,
+    AuthCoreModule,
+    MailModule,
+    MonitoringModule,
+  ],
+  providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
+})
+export class AppModule {}

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { AppConfig } from '../../../shared/config/app-config';
+
+export interface AccessClaims {
+  sub: string;
+  sid: string;
+  typ: 'access';
+}
+
+export interface MfaChallengeClaims {
+  sub: string;
+  typ: 'mfa';
+}
+
+const ISSUER = 'gateway-api-v3';
+const MFA_CHALLENGE_TTL_SECONDS = 300;
+
+/** Short-lived HS256 JWTs: access tokens (bound to a session) and MFA challenge tokens. */
+@Injectable()
+export class AccessTokenService {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly config: AppConfig,
+  ) {}
+
+  get accessTtlSeconds(): number {
+    return this.config.ACCESS_TOKEN_TTL_SECONDS;
+  }
+
+  signAccess(userId: string, sessionId: string): Promise<string> {
+    const claims: AccessClaims = { sub: userId, sid: sessionId, typ: 'access' };
+    return this.jwt.signAsync(claims, { expiresIn: this.config.ACCESS_TOKEN_TTL_SECONDS, issuer: ISSUER, audience: 'access' });
+  }
+
+  signMfaChallenge(userId: string): Promise<string> {
+    const claims: MfaChallengeClaims = { sub: userId, typ: 'mfa' };
+    return this.jwt.signAsync(claims, { expiresIn: MFA_CHALLENGE_TTL_SECONDS, issuer: ISSUER, audience: 'mfa' });
+  }
+
+  /** Returns undefined for anything that is not a valid, unexpired token of that kind. */
+  async verifyAccess(token: string): Promise<AccessClaims | undefined> {
+    return this.verify<AccessClaims>(token, 'access');
+  }
+
+  async verifyMfaChallenge(token: string): Promise<MfaChallengeClaims | undefined> {
+    return this.verify<MfaChallengeClaims>(token, 'mfa');
+  }
+
+  private async verify<T extends { typ: string }>(token: string, audience: string): Promise<T | undefined> {
+    try {
+      const claims = await this.jwt.verifyAsync<T & object>(token, { issuer: ISSUER, audience, algorithms: ['HS256'] });
+      return claims.typ === audience ? claims : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { ApiKey, Session, UserStatus } from '../../../shared/persistence/entities';
+import { permissionsOf } from '../../../shared/domain/roles';
+import { sha256 } from '../../../shared/security/secret-tokens';
+import { AccessTokenService } from './access-token.service';
+import { looksLikeApiKey } from './api-key-format';
+import type { Principal } from './principal';
+
+// last_used_at is a hint, not an audit trail: write it at most once a minute per key.
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * Turns a bearer credential into a Principal, checking on every request that the session or key
+ * is live and the user active, so a revoke or suspension takes effect at once.
+ */
+@Injectable()
+export class Authenticator {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly tokens: AccessTokenService,
+  ) {}
+
+  async authenticate(bearer: string, ip?: string): Promise<Principal | undefined> {
+    return looksLikeApiKey(bearer) ? this.fromApiKey(bearer, ip) : this.fromAccessToken(bearer);
+  }
+
+  private async fromAccessToken(token: string): Promise<Principal | undefined> {
+    const claims = await this.tokens.verifyAccess(token);
+    if (!claims) return undefined;
+    const session = await this.em.findOne(Session, { id: claims.sid, user: claims.sub }, { populate: ['user'] });
+    if (!session?.isLive() || session.user.status !== UserStatus.Active) return undefined;
+    const user = session.user;
+    return { userId: user.id, email: user.email, role: user.role, permissions: permissionsOf(user.role), sessionId: session.id };
+  }
+
+  private async fromApiKey(key: string, ip?: string): Promise<Principal | undefined> {
+    const apiKey = await this.em.findOne(ApiKey, { keyHash: sha256(key) }, { populate: ['user'] });
+    if (!apiKey?.isUsable() || apiKey.user.status !== UserStatus.Active) return undefined;
+    const now = Date.now();
+    if (!apiKey.lastUsedAt || now - apiKey.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      await this.em.nativeUpdate(ApiKey, { id: apiKey.id }, { lastUsedAt: new Date(now), lastUsedIp: ip ?? null });
+    }
+    const user = apiKey.user;
+    return {
+      userId: user.id,
+      email: user.email,
+      role: user.role,
+      permissions: permissionsOf(user.role, apiKey.scopes),
+      apiKeyId: apiKey.id,
+    };
+  }
+}

@@ -1,0 +1,50 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Problems } from '../problem/problem.exception';
+
+export const MAX_PAGE_SIZE = 100;
+
+export class CursorPageQuery {
+  /** Items per page (1–100). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_PAGE_SIZE)
+  limit: number = 20;
+
+  /** Opaque cursor from the previous page's nextCursor. */
+  @IsOptional() @IsString() @MaxLength(512)
+  cursor?: string;
+}
+
+/** Position in a (createdAt desc, id desc) ordering. */
+export interface CursorPosition {
+  createdAt: Date;
+  id: string;
+}
+
+export function encodeCursor(pos: CursorPosition): string {
+  return Buffer.from(JSON.stringify([pos.createdAt.toISOString(), pos.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): CursorPosition | undefined {
+  if (!cursor) return undefined;
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const createdAt = new Date(at);
+    if (typeof id !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error();
+    return { createdAt, id };
+  } catch {
+    throw Problems.badRequest('cursor is not a cursor returned by this API', [{ field: 'cursor', message: 'invalid cursor' }]);
+  }
+}
+
+/** MikroORM filter for "after this cursor" in (createdAt desc, id desc) order. */
+export function afterCursor(pos: CursorPosition | undefined): object {
+  if (!pos) return {};
+  return { $or: [{ createdAt: { $lt: pos.createdAt } }, { createdAt: pos.createdAt, id: { $lt: pos.id } }] };
+}
+
+/** Fetch limit+1 rows, then call this: it trims and computes nextCursor. */
+export function toPage<T extends CursorPosition, R>(rows: T[], limit: number, map: (row: T) => R): { items: R[]; nextCursor: string | null } {
+  const more = rows.length > limit;
+  const page = more ? rows.slice(0, limit) : rows;
+  return { items: page.map(map), nextCursor: more ? encodeCursor(page[page.length - 1]) : null };
+}

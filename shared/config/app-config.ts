@@ -1,0 +1,146 @@
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+
+/**
+ * Every setting the API and the workers read, validated once at boot.
+ * Names are the environment variables; `./dev up` exports sensible local values.
+ */
+export class AppConfig {
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV: 'development' | 'test' | 'production' = 'development';
+
+  @IsString()
+  API_HOST = '127.0.0.1';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  API_PORT = 3000;
+
+  @IsString()
+  PUBLIC_URL = 'http://127.0.0.1:3000';
+
+  /** Proxies whose X-Forwarded-For is believed (Fastify trustProxy): "false", "true", or a list of addresses. */
+  @IsString()
+  TRUST_PROXY = 'false';
+
+  @IsString() @MinLength(1)
+  DATABASE_URL: string;
+
+  @Type(() => Number) @IsInt() @Min(1)
+  DATABASE_POOL_MAX = 20;
+
+  @IsString() @MinLength(1)
+  REDIS_URL: string;
+
+  @IsString() @MinLength(1)
+  TEMPORAL_ADDRESS: string;
+
+  @IsString()
+  TEMPORAL_NAMESPACE = 'default';
+
+  @IsString()
+  TEMPORAL_TASK_QUEUE_PREFIX = 'gateway';
+
+  /** Which task-queue families this worker process serves: interactive, background (comma-separated). */
+  @IsString()
+  WORKER_QUEUES = 'interactive,background';
+
+  @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET: string;
+
+  /** 32 bytes, base64: encrypts secrets at rest (MFA seeds). */
+  @IsString() @MinLength(40, { message: 'DATA_ENCRYPTION_KEY must be 32 random bytes in base64' })
+  DATA_ENCRYPTION_KEY: string;
+
+  @Type(() => Number) @IsInt() @Min(60) @Max(86400)
+  ACCESS_TOKEN_TTL_SECONDS = 900;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(365)
+  REFRESH_TOKEN_TTL_DAYS = 30;
+
+  @Type(() => Number) @IsInt() @Min(1)
+  EMAIL_VERIFICATION_TTL_HOURS = 48;
+
+  @Type(() => Number) @IsInt() @Min(1)
+  PASSWORD_RESET_TTL_MINUTES = 30;
+
+  /** Failed logins per account before 429, within LOGIN_RATE_LIMIT_WINDOW_SECONDS. */
+  @Type(() => Number) @IsInt() @Min(1)
+  LOGIN_RATE_LIMIT_PER_ACCOUNT = 10;
+
+  /** Login attempts per client IP within the window. */
+  @Type(() => Number) @IsInt() @Min(1)
+  LOGIN_RATE_LIMIT_PER_IP = 50;
+
+  @Type(() => Number) @IsInt() @Min(1)
+  LOGIN_RATE_LIMIT_WINDOW_SECONDS = 900;
+
+  @Type(() => Number) @IsInt() @Min(1024)
+  BODY_LIMIT_BYTES = 1_048_576;
+
+  @IsString()
+  SMTP_URL = 'smtp://127.0.0.1:1025';
+
+  @IsEmail()
+  MAIL_FROM = 'gateway@localhost.localdomain';
+
+  /** JSON list of generic OIDC providers: [{"name","displayName","issuer","clientId","clientSecret","scopes"}]. */
+  @IsString()
+  OIDC_PROVIDERS = '[]';
+
+  @IsOptional() @IsEmail()
+  ADMIN_EMAIL?: string;
+
+  @IsOptional() @IsString() @MinLength(12, { message: 'ADMIN_PASSWORD must be at least 12 characters' })
+  ADMIN_PASSWORD?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @Transform(toBool) @IsBoolean()
+  SWAGGER_ENABLED = true;
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+function describe(errors: ValidationError[]): string[] {
+  return errors.flatMap((e) =>
+    Object.values(e.constraints ?? {}).map((msg) =>
+      e.value === undefined ? `${e.property} is missing (${msg})` : `${e.property}: ${msg}`,
+    ),
+  );
+}
+
+// Declared without a default, so absent from `new AppConfig()`'s own keys.
+const REQUIRED_KEYS = ['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'JWT_SECRET', 'DATA_ENCRYPTION_KEY'];
+const OPTIONAL_KEYS = ['ADMIN_EMAIL', 'ADMIN_PASSWORD'];
+
+/** Validates the environment; throws one error naming every missing or invalid variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const keys = [...Object.keys(new AppConfig()), ...REQUIRED_KEYS, ...OPTIONAL_KEYS];
+  const raw: Record<string, unknown> = {};
+  for (const key of keys) if (env[key] !== undefined && env[key] !== '') raw[key] = env[key];
+  const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
+  const errors = validateSync(config);
+  if (errors.length) throw new ConfigValidationError(describe(errors));
+  return config;
+}

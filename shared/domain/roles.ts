@@ -1,0 +1,39 @@
+/**
+ * Permissions are `<resource>:<action>` strings. Built-in roles map to sets of them;
+ * an API key's scopes narrow its owner's permissions, never widen them.
+ */
+export enum Permission {
+  UsersRead = 'users:read',
+  UsersManage = 'users:manage',
+  SelfManage = 'self:manage',
+  ChatUse = 'chat:use',
+  ConversationsRead = 'conversations:read',
+  ConversationsWrite = 'conversations:write',
+}
+
+export enum BuiltInRole {
+  Admin = 'admin',
+  Member = 'member',
+  Viewer = 'viewer',
+}
+
+const ALL = Object.values(Permission);
+
+export const ROLE_PERMISSIONS: Record<string, readonly Permission[]> = {
+  [BuiltInRole.Admin]: ALL,
+  [BuiltInRole.Member]: [
+    Permission.SelfManage,
+    Permission.ChatUse,
+    Permission.ConversationsRead,
+    Permission.ConversationsWrite,
+  ],
+  [BuiltInRole.Viewer]: [Permission.SelfManage, Permission.ConversationsRead],
+};
+
+export const KNOWN_ROLES = Object.keys(ROLE_PERMISSIONS);
+
+export function permissionsOf(role: string, scopes?: readonly string[]): Set<Permission> {
+  const granted = ROLE_PERMISSIONS[role] ?? [];
+  if (!scopes || scopes.includes('*')) return new Set(granted);
+  return new Set(granted.filter((p) => scopes.includes(p)));
+}

@@ -1,0 +1,56 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { DefaultLogger, LogEntry, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { AppConfig, loadConfig } from '../shared/config/app-config';
+import { WORKFLOW_BUNDLE_PATH } from '../temporal/bundle-workflows.cli';
+import { parseQueueFamilies, taskQueue } from '../temporal/task-queues';
+import { buildActivities } from './activities.registry';
+
+/**
+ * A worker process: serves the task-queue families named in WORKER_QUEUES.
+ * `./dev up` runs one process per family; production can scale each independently.
+ */
+async function main() {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+  const log = pino({ level: config.LOG_LEVEL, base: { service: 'worker', queues: config.WORKER_QUEUES } });
+  Runtime.install({
+    logger: new DefaultLogger('INFO', (entry: LogEntry) => log[entry.level === 'WARN' ? 'warn' : entry.level === 'ERROR' ? 'error' : entry.level === 'INFO' ? 'info' : 'debug'](entry.meta ?? {}, entry.message)),
+  });
+
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const activities = buildActivities(config);
+  // Prebuilt at build time (fast start); fall back to bundling from source when running un-built.
+  const workflowSource = existsSync(WORKFLOW_BUNDLE_PATH)
+    ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } }
+    : { workflowsPath: require.resolve('../workflows') };
+
+  const workers = await Promise.all(
+    parseQueueFamilies(config.WORKER_QUEUES).map((family) =>
+      Worker.create({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: taskQueue(config.TEMPORAL_TASK_QUEUE_PREFIX, family),
+        ...workflowSource,
+        activities,
+        shutdownGraceTime: '10 seconds',
+      }),
+    ),
+  );
+  log.info({ taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker started');
+  // Runtime handles SIGINT/SIGTERM: workers drain and run() resolves.
+  await Promise.all(workers.map((w) => w.run()));
+  await connection.close();
+  log.info('worker stopped');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
