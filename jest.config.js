@@ -1,0 +1,12 @@
+// Three projects: unit (beside the code), workflows (Temporal test server), e2e (the running stack).
+const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true } }, module: { type: 'commonjs' } }];
+const common = { transform: { '^.+\\.ts$': swc }, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', roots: ['<rootDir>/api', '<rootDir>/shared', '<rootDir>/activities', '<rootDir>/temporal'], testMatch: ['**/*.spec.ts'] },
+    { ...common, displayName: 'workflows', setupFiles: ['<rootDir>/test/support/quiet-temporal.ts'], roots: ['<rootDir>/test/workflows', '<rootDir>/test/replay'], testMatch: ['**/*.spec.ts'] },
+    { ...common, displayName: 'e2e', roots: ['<rootDir>/test/e2e'], testMatch: ['**/*.e2e-spec.ts'] },
+  ],
+  testTimeout: 60000,
+};
