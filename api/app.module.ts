@@ -4,6 +4,7 @@ import { ConfigModule } from '../shared/config/config.module';
 import { PersistenceModule } from '../shared/persistence/persistence.module';
 import { RedisModule } from '../shared/redis/redis.module';
 import { TemporalClientModule } from '../temporal/temporal-client.module';
+import { AuthModule } from './auth/auth.module';
 import { AuthCoreModule } from './common/auth/auth-core.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
@@ -19,6 +20,7 @@ import { MonitoringModule } from './monitoring/monitoring.module';
     TemporalClientModule,
     AuthCoreModule,
     MailModule,
+    AuthModule,
     MonitoringModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

@@ -1,0 +1,59 @@
+import { Transform } from 'class-transformer';
+import { IsEmail, IsNotEmpty, IsString, MaxLength, MinLength } from 'class-validator';
+import { UserDto } from '../../users/dto/user.dto';
+
+const lower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
+
+export const PASSWORD_MIN = 10;
+// argon2 over an unbounded input is a denial-of-service lever.
+export const PASSWORD_MAX = 128;
+
+export class RegisterDto {
+  @Transform(lower) @IsEmail() @MaxLength(320)
+  email: string;
+
+  /** 10 to 128 characters. */
+  @IsString() @MinLength(PASSWORD_MIN) @MaxLength(PASSWORD_MAX)
+  password: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  name: string;
+}
+
+export class LoginDto {
+  @Transform(lower) @IsEmail() @MaxLength(320)
+  email: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(PASSWORD_MAX)
+  password: string;
+}
+
+export class RefreshDto {
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  refreshToken: string;
+}
+
+export class TokenPairDto {
+  /** Short-lived JWT for `Authorization: Bearer`. */
+  accessToken: string;
+  /** Single-use: exchange it at /auth/refresh for a new pair. Reusing one revokes the session. */
+  refreshToken: string;
+  /** Lifetime of the access token, in seconds. */
+  expiresIn: number;
+  tokenType: 'Bearer';
+}
+
+/** Either a token pair, or (MFA enabled) a challenge to answer at /auth/mfa/verify. */
+export class LoginResultDto {
+  accessToken?: string;
+  refreshToken?: string;
+  expiresIn?: number;
+  tokenType?: 'Bearer';
+  mfaRequired?: boolean;
+  /** Short-lived token naming the pending login; send it with the TOTP or recovery code. */
+  mfaToken?: string;
+}
+
+export class RegisterResultDto extends TokenPairDto {
+  user: UserDto;
+}

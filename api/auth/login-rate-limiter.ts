@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import Redis from 'ioredis';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { AppConfig } from '../../shared/config/app-config';
+import { InjectRedis } from '../../shared/redis/redis.module';
+import { Problems } from '../common/problem/problem.exception';
+
+/**
+ * Login throttling in Redis: attempts per client IP, and failed attempts per account
+ * (so a password cannot be guessed from many IPs). Exceeding either gives 429 + Retry-After.
+ */
+@Injectable()
+export class LoginRateLimiter {
+  private readonly perIp: RateLimiterRedis;
+  private readonly perAccount: RateLimiterRedis;
+
+  constructor(@InjectRedis() redis: Redis, config: AppConfig) {
+    const duration = config.LOGIN_RATE_LIMIT_WINDOW_SECONDS;
+    this.perIp = new RateLimiterRedis({ storeClient: redis, keyPrefix: 'rl:login:ip', points: config.LOGIN_RATE_LIMIT_PER_IP, duration });
+    this.perAccount = new RateLimiterRedis({ storeClient: redis, keyPrefix: 'rl:login:account', points: config.LOGIN_RATE_LIMIT_PER_ACCOUNT, duration });
+  }
+
+  /** Call before checking the password. */
+  async beforeAttempt(ip: string, account: string): Promise<void> {
+    const blocked = await this.perAccount.get(account);
+    if (blocked && blocked.remainingPoints <= 0) {
+      throw Problems.tooManyRequests('Too many failed logins for this account; try again later', blocked.msBeforeNext / 1000);
+    }
+    try {
+      await this.perIp.consume(ip);
+    } catch (res) {
+      if (res instanceof RateLimiterRes) throw Problems.tooManyRequests('Too many login attempts from this address; try again later', res.msBeforeNext / 1000);
+      throw res;
+    }
+  }
+
+  async failed(account: string): Promise<void> {
+    await this.perAccount.penalty(account, 1);
+  }
+
+  async succeeded(account: string): Promise<void> {
+    await this.perAccount.delete(account);
+  }
+}
