@@ -1,14 +1,32 @@
-import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, Public } from '../common/auth/principal';
 import { AuthService } from './auth.service';
 import { Client, ClientMeta } from './client-meta';
-import { LoginDto, LoginResultDto, RefreshDto, RegisterDto, RegisterResultDto, TokenPairDto } from './dto/auth.dto';
+import {
+  CurrentSessionDto,
+  ForgotPasswordDto,
+  ForgotPasswordResultDto,
+  LoginDto,
+  LoginResultDto,
+  RefreshDto,
+  RegisterDto,
+  RegisterResultDto,
+  ResetPasswordDto,
+  TokenPairDto,
+  VerifyEmailDto,
+} from './dto/auth.dto';
+import { EmailVerification } from './email-verification.service';
+import { PasswordReset } from './password-reset.service';
 
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly verification: EmailVerification,
+    private readonly passwords: PasswordReset,
+  ) {}
 
   /** Creates a member account, mails a verification token, and logs the new user in. */
   @Public()
@@ -39,5 +57,44 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   logout(@CurrentPrincipal() principal: Principal): Promise<void> {
     return this.auth.logout(principal);
+  }
+
+  /** The caller and the session its access token belongs to. */
+  @ApiBearerAuth()
+  @Get('session')
+  session(@CurrentPrincipal() principal: Principal): Promise<CurrentSessionDto> {
+    return this.auth.current(principal);
+  }
+
+  /** Marks the email verified with the mailed token (single use, expires). */
+  @Public()
+  @Post('verify-email')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  verifyEmail(@Body() dto: VerifyEmailDto): Promise<void> {
+    return this.verification.verify(dto.token);
+  }
+
+  /** Mails a new verification token to the caller; earlier tokens stop working. */
+  @ApiBearerAuth()
+  @Post('verify-email/resend')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  resendVerification(@CurrentPrincipal() principal: Principal): Promise<void> {
+    return this.verification.resend(principal);
+  }
+
+  /** Mails a reset token if an active account has this email. Always 202, so accounts cannot be probed. */
+  @Public()
+  @Post('forgot-password')
+  @HttpCode(HttpStatus.ACCEPTED)
+  forgotPassword(@Body() dto: ForgotPasswordDto): Promise<ForgotPasswordResultDto> {
+    return this.passwords.request(dto.email);
+  }
+
+  /** Sets a new password with the mailed token; every session of the account is revoked. */
+  @Public()
+  @Post('reset-password')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  resetPassword(@Body() dto: ResetPasswordDto): Promise<void> {
+    return this.passwords.reset(dto.token, dto.password);
   }
 }

@@ -20,7 +20,10 @@ export class LoginRateLimiter {
     this.perAccount = new RateLimiterRedis({ storeClient: redis, keyPrefix: 'rl:login:account', points: config.LOGIN_RATE_LIMIT_PER_ACCOUNT, duration });
   }
 
-  /** Call before checking the password. */
+  /**
+   * Call before checking a password (account = the email) or a second factor (account =
+   * secondFactorKey): a correct password must not reset the count of wrong MFA codes.
+   */
   async beforeAttempt(ip: string, account: string): Promise<void> {
     const blocked = await this.perAccount.get(account);
     if (blocked && blocked.remainingPoints <= 0) {
@@ -32,6 +35,10 @@ export class LoginRateLimiter {
       if (res instanceof RateLimiterRes) throw Problems.tooManyRequests('Too many login attempts from this address; try again later', res.msBeforeNext / 1000);
       throw res;
     }
+  }
+
+  static secondFactorKey(userId: string): string {
+    return `mfa:${userId}`;
   }
 
   async failed(account: string): Promise<void> {

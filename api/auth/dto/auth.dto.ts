@@ -57,3 +57,44 @@ export class LoginResultDto {
 export class RegisterResultDto extends TokenPairDto {
   user: UserDto;
 }
+
+export class VerifyEmailDto {
+  /** The `token:` line of the verification mail. */
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  token: string;
+}
+
+export class ForgotPasswordDto {
+  @Transform(lower) @IsEmail() @MaxLength(320)
+  email: string;
+}
+
+export class ResetPasswordDto {
+  /** The `token:` line of the reset mail. */
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  token: string;
+
+  /** The new password, 10 to 128 characters. */
+  @IsString() @MinLength(PASSWORD_MIN) @MaxLength(PASSWORD_MAX)
+  password: string;
+}
+
+/** Always the same answer, whether or not the account exists. */
+export class ForgotPasswordResultDto {
+  message: string;
+}
+
+export class SessionInfoDto {
+  id: string;
+  /** password, mfa or oidc:<provider>. */
+  method: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export class CurrentSessionDto {
+  user: UserDto;
+  /** Null when authenticated with an API key. */
+  session: SessionInfoDto | null;
+  apiKeyId: string | null;
+}
