@@ -4,7 +4,7 @@ const common = { transform: { '^.+\\.ts$': swc }, testEnvironment: 'node', modul
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', roots: ['<rootDir>/api', '<rootDir>/shared', '<rootDir>/activities', '<rootDir>/temporal'], testMatch: ['**/*.spec.ts'] },
+    { ...common, displayName: 'unit', roots: ['<rootDir>/api', '<rootDir>/shared', '<rootDir>/activities', '<rootDir>/temporal', '<rootDir>/test/lint'], testMatch: ['**/*.spec.ts'] },
     { ...common, displayName: 'workflows', setupFiles: ['<rootDir>/test/support/quiet-temporal.ts'], roots: ['<rootDir>/test'], testMatch: ['<rootDir>/test/workflows/**/*.spec.ts', '<rootDir>/test/replay/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', roots: ['<rootDir>/test/e2e'], testMatch: ['**/*.e2e-spec.ts'] },
   ],
