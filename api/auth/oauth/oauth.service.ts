@@ -77,6 +77,10 @@ export class OAuthService {
         idTokenExpected: true,
       });
       claims = tokens.claims();
+      // Providers that follow the spec strictly put scope claims in userinfo, not in the ID token.
+      if (claims && claims.email === undefined) {
+        claims = { ...(await oidc.fetchUserInfo(configuration, tokens.access_token, claims.sub)), ...claims };
+      }
     } catch (err) {
       // Invalid code, bad signature, wrong nonce/issuer/audience: the provider's answer is not trusted.
       this.logger.warn({ err, provider: name }, 'OIDC code exchange failed');
