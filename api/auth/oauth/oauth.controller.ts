@@ -1,5 +1,5 @@
-import { Controller, Get, Param, Query, Redirect } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpStatus, Param, Query, Redirect } from '@nestjs/common';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../common/auth/principal';
 import { Client, ClientMeta } from '../client-meta';
 import { LoginResultDto } from '../dto/auth.dto';
@@ -21,6 +21,7 @@ export class OAuthController {
   /** 302 to the provider's authorization endpoint (PKCE S256, state and nonce, valid 10 minutes). */
   @Get(':provider')
   @Redirect()
+  @ApiResponse({ status: HttpStatus.FOUND, description: "Location: the provider's authorization endpoint" })
   start(@Param('provider') provider: string): Promise<{ url: string; statusCode: number }> {
     return this.oauth.start(provider);
   }
