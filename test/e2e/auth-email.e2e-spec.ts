@@ -1,7 +1,29 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { api, expectProblem } from '../support/api-client';
 import { login, registerUser, uniqueEmail } from '../support/accounts';
 import { emailsTo, tokenFrom, waitForEmail } from '../support/mailbox';
+import { stack } from '../support/stack';
+
+interface PgClient {
+  connect(): Promise<void>;
+  query(sql: string, params?: unknown[]): Promise<{ rowCount: number | null }>;
+  end(): Promise<void>;
+}
+// `pg` ships without types here; this spec only needs one statement.
+const { Client } = require('pg') as { Client: new (cfg: { connectionString: string }) => PgClient };
+
+/** Time travel for one mailed token: its expiry is moved into the past, straight in Postgres. */
+async function expireToken(token: string): Promise<void> {
+  const db = new Client({ connectionString: stack.databaseUrl });
+  await db.connect();
+  try {
+    const hash = createHash('sha256').update(token).digest('hex');
+    const res = await db.query(`update one_time_tokens set expires_at = now() - interval '1 minute' where token_hash = $1`, [hash]);
+    expect(res.rowCount).toBe(1);
+  } finally {
+    await db.end();
+  }
+}
 
 const freshIp = () => `fd00:${randomBytes(8).toString('hex').match(/.{4}/g)!.join(':')}::1`;
 const from = () => ({ 'x-forwarded-for': freshIp() });
@@ -38,6 +60,14 @@ describe('email verification', () => {
     expect((await api('POST', '/auth/verify-email', { body: { token: second } })).status).toBe(204);
     // Nothing left to verify.
     expectProblem(await api('POST', '/auth/verify-email/resend', { token: user.accessToken }), 409);
+  });
+
+  it('refuses an expired token with a detail saying so', async () => {
+    const user = await registerUser('verify-late');
+    const token = tokenFrom((await waitForEmail(user.email, (m) => m.subject === 'Verify your email address')).text);
+    await expireToken(token);
+    expect(expectProblem(await api('POST', '/auth/verify-email', { body: { token } }), 400).detail).toMatch(/has expired/);
+    expect((await api('GET', '/auth/session', { token: user.accessToken })).body.user.emailVerified).toBe(false);
   });
 
   it('needs a login to resend', async () => {
@@ -96,6 +126,16 @@ describe('password reset', () => {
     expect(expectProblem(await api('POST', '/auth/reset-password', { body: { token: 'nope', password: 'long enough passphrase' } }), 400).detail).toMatch(/not valid/);
     expectProblem(await api('POST', '/auth/forgot-password', { body: { email: 'not an email' } }), 400);
     expectProblem(await api('POST', '/auth/forgot-password', { body: { email: uniqueEmail(), extra: 1 } }), 400);
+  });
+
+  it('refuses an expired reset token; the password stays', async () => {
+    const user = await registerUser('reset-late');
+    await api('POST', '/auth/forgot-password', { body: { email: user.email } });
+    const token = tokenFrom((await waitForEmail(user.email, (m) => m.subject === 'Reset your password')).text);
+    await expireToken(token);
+    const late = await api('POST', '/auth/reset-password', { body: { token, password: 'too late passphrase' } });
+    expect(expectProblem(late, 400).detail).toMatch(/password reset token has expired/);
+    expect((await login(user.email, user.password, from())).status).toBe(200);
   });
 
   it('refuses a verification token as a reset token', async () => {

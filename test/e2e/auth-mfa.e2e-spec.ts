@@ -2,6 +2,26 @@ import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import { api, expectProblem } from '../support/api-client';
 import { login, registerUser, TestAccount } from '../support/accounts';
+import { stack } from '../support/stack';
+
+interface PgClient {
+  connect(): Promise<void>;
+  query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  end(): Promise<void>;
+}
+const { Client } = require('pg') as { Client: new (cfg: { connectionString: string }) => PgClient };
+
+async function storedMfa(userId: string): Promise<Record<string, unknown>> {
+  const db = new Client({ connectionString: stack.databaseUrl });
+  await db.connect();
+  try {
+    const user = await db.query('select mfa_secret_enc, mfa_pending_secret_enc from users where id = $1', [userId]);
+    const codes = await db.query('select code_hash from mfa_recovery_codes where user_id = $1', [userId]);
+    return { ...user.rows[0], codeHashes: codes.rows.map((r) => r.code_hash) };
+  } finally {
+    await db.end();
+  }
+}
 
 const freshIp = () => `fd00:${randomBytes(8).toString('hex').match(/.{4}/g)!.join(':')}::1`;
 const from = () => ({ 'x-forwarded-for': freshIp() });
@@ -69,6 +89,17 @@ describe('MFA (TOTP)', () => {
     expect(byRecovery.status).toBe(200);
     expect((await api('GET', '/auth/session', { token: byRecovery.body.accessToken })).status).toBe(200);
     expectProblem(await api('POST', '/auth/mfa/verify', { body: { mfaToken, code: recovery }, headers: from() }), 401);
+  });
+
+  it('stores the seed AES-GCM sealed and the recovery codes hashed', async () => {
+    const user = await registerUser('mfa-rest');
+    const { secret, recoveryCodes } = await enrol(user);
+    const stored = await storedMfa(user.id);
+    expect(stored.mfa_secret_enc).toMatch(/^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(String(stored.mfa_secret_enc)).not.toContain(secret);
+    expect(stored.mfa_pending_secret_enc).toBeNull();
+    expect(stored.codeHashes).toHaveLength(10);
+    for (const code of recoveryCodes) expect(stored.codeHashes).not.toContain(code);
   });
 
   it('refuses a second enrolment while MFA is on, and verify without pending enrolment', async () => {
