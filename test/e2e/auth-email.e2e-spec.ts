@@ -1,27 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { knex } from '@mikro-orm/postgresql';
 import { api, expectProblem } from '../support/api-client';
 import { login, registerUser, uniqueEmail } from '../support/accounts';
 import { emailsTo, tokenFrom, waitForEmail } from '../support/mailbox';
 import { stack } from '../support/stack';
 
-interface PgClient {
-  connect(): Promise<void>;
-  query(sql: string, params?: unknown[]): Promise<{ rowCount: number | null }>;
-  end(): Promise<void>;
-}
-// `pg` ships without types here; this spec only needs one statement.
-const { Client } = require('pg') as { Client: new (cfg: { connectionString: string }) => PgClient };
-
 /** Time travel for one mailed token: its expiry is moved into the past, straight in Postgres. */
 async function expireToken(token: string): Promise<void> {
-  const db = new Client({ connectionString: stack.databaseUrl });
-  await db.connect();
+  const db = knex({ client: 'pg', connection: stack.databaseUrl });
   try {
     const hash = createHash('sha256').update(token).digest('hex');
-    const res = await db.query(`update one_time_tokens set expires_at = now() - interval '1 minute' where token_hash = $1`, [hash]);
-    expect(res.rowCount).toBe(1);
+    const updated = await db('one_time_tokens').where({ token_hash: hash }).update({ expires_at: db.raw(`now() - interval '1 minute'`) });
+    expect(updated).toBe(1);
   } finally {
-    await db.end();
+    await db.destroy();
   }
 }
 

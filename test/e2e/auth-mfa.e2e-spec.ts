@@ -1,25 +1,18 @@
 import { randomBytes } from 'node:crypto';
+import { knex } from '@mikro-orm/postgresql';
 import { Secret, TOTP } from 'otpauth';
 import { api, expectProblem } from '../support/api-client';
 import { login, registerUser, TestAccount } from '../support/accounts';
 import { stack } from '../support/stack';
 
-interface PgClient {
-  connect(): Promise<void>;
-  query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
-  end(): Promise<void>;
-}
-const { Client } = require('pg') as { Client: new (cfg: { connectionString: string }) => PgClient };
-
 async function storedMfa(userId: string): Promise<Record<string, unknown>> {
-  const db = new Client({ connectionString: stack.databaseUrl });
-  await db.connect();
+  const db = knex({ client: 'pg', connection: stack.databaseUrl });
   try {
-    const user = await db.query('select mfa_secret_enc, mfa_pending_secret_enc from users where id = $1', [userId]);
-    const codes = await db.query('select code_hash from mfa_recovery_codes where user_id = $1', [userId]);
-    return { ...user.rows[0], codeHashes: codes.rows.map((r) => r.code_hash) };
+    const user = await db('users').where({ id: userId }).first('mfa_secret_enc', 'mfa_pending_secret_enc');
+    const codes: { code_hash: string }[] = await db('mfa_recovery_codes').where({ user_id: userId }).select('code_hash');
+    return { ...user, codeHashes: codes.map((r) => r.code_hash) };
   } finally {
-    await db.end();
+    await db.destroy();
   }
 }
 
