@@ -113,6 +113,33 @@ export class AppConfig {
 
   @Transform(toBool) @IsBoolean()
   SWAGGER_ENABLED = true;
+
+  /** An OpenAI-compatible endpoint (vLLM, Ollama, LM Studio…); with only OPENAI_API_KEY set, OpenAI itself. */
+  @IsOptional() @IsString()
+  OPENAI_COMPATIBLE_BASE_URL?: string;
+
+  @IsOptional() @IsString()
+  OPENAI_API_KEY?: string;
+
+  @IsOptional() @IsString()
+  OPENROUTER_API_KEY?: string;
+
+  @IsString()
+  OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
+
+  @IsOptional() @IsString()
+  ANTHROPIC_API_KEY?: string;
+
+  @IsString()
+  ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
+
+  /** The offline model `./dev install` puts in place; relative paths are from the working directory. */
+  @IsString()
+  LOCAL_MODEL_PATH = '.tools/models/gemma-3-270m-q4_k_m.gguf';
+
+  /** CPU threads for the local model; llama.cpp degrades sharply when its threads outnumber idle cores. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(64)
+  LOCAL_MODEL_THREADS = 1;
 }
 
 export class ConfigValidationError extends Error {
@@ -132,7 +159,7 @@ function describe(errors: ValidationError[]): string[] {
 
 // Declared without a default, so absent from `new AppConfig()`'s own keys.
 const REQUIRED_KEYS = ['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'JWT_SECRET', 'DATA_ENCRYPTION_KEY'];
-const OPTIONAL_KEYS = ['ADMIN_EMAIL', 'ADMIN_PASSWORD'];
+const OPTIONAL_KEYS = ['ADMIN_EMAIL', 'ADMIN_PASSWORD', 'OPENAI_COMPATIBLE_BASE_URL', 'OPENAI_API_KEY', 'OPENROUTER_API_KEY', 'ANTHROPIC_API_KEY'];
 
 /** Validates the environment; throws one error naming every missing or invalid variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {

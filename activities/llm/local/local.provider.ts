@@ -1,0 +1,75 @@
+import { EventEmitter, on } from 'node:events';
+import type { ChatHistoryItem } from 'node-llama-cpp';
+import { ProviderError } from '../provider.error';
+import type { ChatMessage, ChatProvider, ChatRequest, ProviderEvent, StreamOptions } from '../provider.types';
+import { loadLocalModel, type LocalModelOptions } from './local-model.loader';
+
+/**
+ * The offline provider: a small GGUF model run in-process by node-llama-cpp, so the product answers
+ * without any API key. It serves one model (the request's model name is not consulted) and no tools.
+ */
+export class LocalProvider implements ChatProvider {
+  readonly name = 'local';
+
+  constructor(private readonly options: LocalModelOptions & { defaultMaxTokens?: number }) {}
+
+  async *stream(request: ChatRequest, { signal }: StreamOptions = {}): AsyncGenerator<ProviderEvent> {
+    signal?.throwIfAborted();
+    const { llama, context } = await loadLocalModel(this.options);
+    signal?.throwIfAborted();
+    if (!context.sequencesLeft) {
+      throw new ProviderError('rate_limited', 'the local model is busy with other generations', { provider: this.name, retryAfterSeconds: 1 });
+    }
+    const sequence = context.getSequence();
+    const chat = new llama.LlamaChat({ contextSequence: sequence });
+    const meterBefore = sequence.tokenMeter.getState();
+    // Our own controller also stops generation when the consumer leaves the loop early.
+    const stop = new AbortController();
+    const forwardAbort = () => stop.abort(signal?.reason);
+    signal?.addEventListener('abort', forwardAbort, { once: true });
+    const chunks = new EventEmitter();
+    const generation = chat
+      .generateResponse(toHistory(request.messages), {
+        maxTokens: request.maxTokens ?? this.options.defaultMaxTokens ?? 512,
+        temperature: request.temperature,
+        signal: stop.signal,
+        onTextChunk: (text) => chunks.emit('text', text),
+      })
+      .finally(() => chunks.emit('end'));
+    generation.catch(() => undefined); // handled after the loop; this only keeps an early rejection from going unhandled
+    let delivered = '';
+    try {
+      for await (const [text] of on(chunks, 'text', { close: ['end'] }) as AsyncIterable<[string]>) {
+        delivered += text;
+        yield { type: 'text', delta: text };
+      }
+      const result = await generation;
+      const used = sequence.tokenMeter.diff(meterBefore);
+      yield { type: 'usage', inputTokens: used.usedInputTokens, outputTokens: used.usedOutputTokens };
+      yield { type: 'finish', reason: result.metadata.stopReason === 'maxTokens' ? 'length' : 'stop' };
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      if (err instanceof ProviderError) throw err;
+      const failure = new ProviderError('upstream', `local model failed: ${(err as Error).message}`, { provider: this.name, cause: err });
+      failure.deliveredText = delivered;
+      throw failure;
+    } finally {
+      signal?.removeEventListener('abort', forwardAbort);
+      stop.abort();
+      await generation.catch(() => undefined);
+      chat.dispose({ disposeSequence: true });
+    }
+  }
+}
+
+function toHistory(messages: ChatMessage[]): ChatHistoryItem[] {
+  const history: ChatHistoryItem[] = messages.map((m): ChatHistoryItem => {
+    if (m.role === 'system') return { type: 'system', text: m.content };
+    if (m.role === 'assistant') return { type: 'model', response: [m.content] };
+    if (m.role === 'tool') return { type: 'user', text: `Result of tool call ${m.toolCallId ?? ''}:\n${m.content}` };
+    return { type: 'user', text: m.content };
+  });
+  // generateResponse continues the last model item: an empty one asks for a new answer.
+  history.push({ type: 'model', response: [] });
+  return history;
+}
