@@ -7,8 +7,10 @@ import { TemporalClientModule } from '../temporal/temporal-client.module';
 import { AuthModule } from './auth/auth.module';
 import { AuthCoreModule } from './common/auth/auth-core.module';
 import { LoggingModule } from './common/logging/logging.module';
+import { ConversationsModule } from './conversations/conversations.module';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { MailModule } from './mail/mail.module';
+import { MessagesModule } from './messages/messages.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 
 @Module({
@@ -22,6 +24,8 @@ import { MonitoringModule } from './monitoring/monitoring.module';
     MailModule,
     AuthModule,
     MonitoringModule,
+    ConversationsModule,
+    MessagesModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
 })

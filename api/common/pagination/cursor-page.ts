@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, isUUID, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { Problems } from '../problem/problem.exception';
 
 export const MAX_PAGE_SIZE = 100;
@@ -29,17 +29,19 @@ export function decodeCursor(cursor: string | undefined): CursorPosition | undef
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
     const createdAt = new Date(at);
-    if (typeof id !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error();
+    // The id is compared against uuid columns: a forged non-UUID would be a Postgres error (500).
+    if (typeof id !== 'string' || !isUUID(id, 'all') || Number.isNaN(createdAt.getTime())) throw new Error();
     return { createdAt, id };
   } catch {
     throw Problems.badRequest('cursor is not a cursor returned by this API', [{ field: 'cursor', message: 'invalid cursor' }]);
   }
 }
 
-/** MikroORM filter for "after this cursor" in (createdAt desc, id desc) order. */
-export function afterCursor(pos: CursorPosition | undefined): object {
+/** MikroORM filter for "after this cursor" in (createdAt, id) order, newest first unless 'asc'. */
+export function afterCursor(pos: CursorPosition | undefined, order: 'asc' | 'desc' = 'desc'): object {
   if (!pos) return {};
-  return { $or: [{ createdAt: { $lt: pos.createdAt } }, { createdAt: pos.createdAt, id: { $lt: pos.id } }] };
+  const beyond = order === 'asc' ? '$gt' : '$lt';
+  return { $or: [{ createdAt: { [beyond]: pos.createdAt } }, { createdAt: pos.createdAt, id: { [beyond]: pos.id } }] };
 }
 
 /** Fetch limit+1 rows, then call this: it trims and computes nextCursor. */

@@ -1,0 +1,49 @@
+import type { Conversation } from '../../../shared/persistence/entities';
+
+export class ConversationDto {
+  id: string;
+  title: string;
+  folder: string | null;
+  tags: string[];
+  bookmarked: boolean;
+  /** Default model for turns in this conversation. */
+  model: string | null;
+  systemPrompt: string | null;
+  summary: string | null;
+  /** Messages not deleted. */
+  messageCount: number;
+  /** Set on a fork: the conversation and message it was copied from. */
+  forkedFromId: string | null;
+  forkedAtMessageId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** Set when soft-deleted; restorable until restorableUntil. */
+  deletedAt: string | null;
+  restorableUntil: string | null;
+
+  static from(c: Conversation, messageCount: number, restoreWindowMs: number): ConversationDto {
+    return {
+      id: c.id,
+      title: c.title,
+      folder: c.folder,
+      tags: c.tags,
+      bookmarked: c.bookmarked,
+      model: c.model,
+      systemPrompt: c.systemPrompt,
+      summary: c.summary,
+      messageCount,
+      forkedFromId: c.forkedFromId,
+      forkedAtMessageId: c.forkedAtMessageId,
+      createdAt: c.createdAt.toISOString(),
+      updatedAt: c.updatedAt.toISOString(),
+      deletedAt: c.deletedAt?.toISOString() ?? null,
+      restorableUntil: c.deletedAt ? new Date(c.deletedAt.getTime() + restoreWindowMs).toISOString() : null,
+    };
+  }
+}
+
+export class ConversationPageDto {
+  items: ConversationDto[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}

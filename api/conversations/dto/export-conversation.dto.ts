@@ -1,0 +1,8 @@
+import { IsIn, IsOptional } from 'class-validator';
+import { EXPORT_FORMATS, type ExportFormat } from '../conversation-export.format';
+
+export class ExportConversationQueryDto {
+  /** json (default), markdown, or html (message text escaped, never rendered). */
+  @IsOptional() @IsIn(EXPORT_FORMATS)
+  format: ExportFormat = 'json';
+}

@@ -1,0 +1,39 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsDate, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { CursorPageQuery } from '../../common/pagination/cursor-page';
+import { MAX_TAG_LENGTH, Trim } from './conversation-fields';
+
+// Query strings arrive as text; anything but "true"/"false" stays a string and fails @IsBoolean.
+const toBool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+const toDate = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)) return value;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? value : date;
+};
+
+export class ListConversationsQueryDto extends CursorPageQuery {
+  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxLength(200)
+  folder?: string;
+
+  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxLength(MAX_TAG_LENGTH)
+  tag?: string;
+
+  /** Case-insensitive substring of the title or of any message's text. */
+  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxLength(200)
+  q?: string;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  bookmarked?: boolean;
+
+  /** ISO 8601 date or date-time; inclusive. */
+  @IsOptional() @Transform(toDate) @IsDate({ message: 'createdAfter must be an ISO 8601 date' })
+  createdAfter?: Date;
+
+  /** ISO 8601 date or date-time; exclusive. */
+  @IsOptional() @Transform(toDate) @IsDate({ message: 'createdBefore must be an ISO 8601 date' })
+  createdBefore?: Date;
+
+  /** true: the caller's soft-deleted conversations instead of the live ones. */
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  deleted?: boolean;
+}
