@@ -27,7 +27,7 @@ async function enrol(user: TestAccount): Promise<{ secret: string; recoveryCodes
   const enabled = await api('POST', '/auth/mfa/enable', { token: user.accessToken });
   expect(enabled.status).toBe(200);
   const { secret } = enabled.body;
-  const verified = await api('POST', '/auth/mfa/verify', { token: user.accessToken, body: { code: codeAt(secret, -1) } });
+  const verified = await api('POST', '/auth/mfa/verify', { token: user.accessToken, body: { code: codeAt(secret, -1) }, headers: from() });
   expect(verified.status).toBe(200);
   return { secret, recoveryCodes: verified.body.recoveryCodes };
 }
@@ -51,8 +51,8 @@ describe('MFA (TOTP)', () => {
     // Pending until confirmed: login still goes straight through.
     expect((await login(user.email, user.password, from())).body.accessToken).toEqual(expect.any(String));
 
-    expectProblem(await api('POST', '/auth/mfa/verify', { token: user.accessToken, body: { code: '000000' } }), 400);
-    const confirmed = await api('POST', '/auth/mfa/verify', { token: user.accessToken, body: { code: codeAt(secret, -1) } });
+    expectProblem(await api('POST', '/auth/mfa/verify', { token: user.accessToken, body: { code: '000000' }, headers: from() }), 400);
+    const confirmed = await api('POST', '/auth/mfa/verify', { token: user.accessToken, body: { code: codeAt(secret, -1) }, headers: from() });
     expect(confirmed.status).toBe(200);
     expect(confirmed.body.enabled).toBe(true);
     expect(confirmed.body.recoveryCodes).toHaveLength(10);
@@ -97,7 +97,7 @@ describe('MFA (TOTP)', () => {
 
   it('refuses a second enrolment while MFA is on, and verify without pending enrolment', async () => {
     const user = await registerUser('mfa-twice');
-    expectProblem(await api('POST', '/auth/mfa/verify', { token: user.accessToken, body: { code: '123456' } }), 409);
+    expectProblem(await api('POST', '/auth/mfa/verify', { token: user.accessToken, body: { code: '123456' }, headers: from() }), 409);
     await enrol(user);
     expectProblem(await api('POST', '/auth/mfa/enable', { token: user.accessToken }), 409);
   });
@@ -131,11 +131,11 @@ describe('MFA (TOTP)', () => {
   it('disables MFA with the password and a code; login is single-step again', async () => {
     const user = await registerUser('mfa-off');
     const { secret } = await enrol(user);
-    expectProblem(await api('POST', '/auth/mfa/disable', { token: user.accessToken, body: { password: 'wrong password!', code: codeAt(secret) } }), 403);
-    expectProblem(await api('POST', '/auth/mfa/disable', { token: user.accessToken, body: { password: user.password } }), 400);
-    expect((await api('POST', '/auth/mfa/disable', { token: user.accessToken, body: { password: user.password, code: codeAt(secret) } })).status).toBe(204);
+    expectProblem(await api('POST', '/auth/mfa/disable', { token: user.accessToken, body: { password: 'wrong password!', code: codeAt(secret) }, headers: from() }), 403);
+    expectProblem(await api('POST', '/auth/mfa/disable', { token: user.accessToken, body: { password: user.password }, headers: from() }), 400);
+    expect((await api('POST', '/auth/mfa/disable', { token: user.accessToken, body: { password: user.password, code: codeAt(secret) }, headers: from() })).status).toBe(204);
     const res = await login(user.email, user.password, from());
     expect(res.body.accessToken).toEqual(expect.any(String));
-    expectProblem(await api('POST', '/auth/mfa/disable', { token: user.accessToken, body: { password: user.password, code: '123456' } }), 409);
+    expectProblem(await api('POST', '/auth/mfa/disable', { token: user.accessToken, body: { password: user.password, code: '123456' }, headers: from() }), 409);
   });
 });
