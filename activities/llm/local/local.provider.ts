@@ -11,11 +11,14 @@ import { loadLocalModel, type LocalModelOptions } from './local-model.loader';
 export class LocalProvider implements ChatProvider {
   readonly name = 'local';
 
-  constructor(private readonly options: LocalModelOptions & { defaultMaxTokens?: number }) {}
+  constructor(
+    private readonly model: LocalModelOptions,
+    private readonly defaultMaxTokens = 512,
+  ) {}
 
   async *stream(request: ChatRequest, { signal }: StreamOptions = {}): AsyncGenerator<ProviderEvent> {
     signal?.throwIfAborted();
-    const { llama, context } = await loadLocalModel(this.options);
+    const { llama, context } = await loadLocalModel(this.model);
     signal?.throwIfAborted();
     if (!context.sequencesLeft) {
       throw new ProviderError('rate_limited', 'the local model is busy with other generations', { provider: this.name, retryAfterSeconds: 1 });
@@ -30,7 +33,7 @@ export class LocalProvider implements ChatProvider {
     const chunks = new EventEmitter();
     const generation = chat
       .generateResponse(toHistory(request.messages), {
-        maxTokens: request.maxTokens ?? this.options.defaultMaxTokens ?? 512,
+        maxTokens: request.maxTokens ?? this.defaultMaxTokens,
         temperature: request.temperature,
         signal: stop.signal,
         onTextChunk: (text) => chunks.emit('text', text),
