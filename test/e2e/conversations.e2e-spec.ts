@@ -71,6 +71,10 @@ describe('conversations', () => {
         ['PATCH', `/conversations/${c.id}`, { bookmarked: 'yes' }],
         ['PATCH', `/conversations/${c.id}`, { tags: null }],
         ['PATCH', `/conversations/${c.id}`, { systemPrompt: 'x'.repeat(20_001) }],
+        // Postgres text cannot store U+0000: a 400, not a 500.
+        ['POST', '/conversations', { title: 'a\u0000b' }],
+        ['POST', '/conversations', { tags: ['ok', 'a\u0000b'] }],
+        ['PATCH', `/conversations/${c.id}`, { systemPrompt: '\u0000' }],
       ];
       for (const [method, path, body] of cases) {
         const problem = expectProblem(await api(method, path, { token: alice.accessToken, body }), 400);
@@ -141,7 +145,7 @@ describe('conversations', () => {
       expect(second.body.items.map((c: { title: string }) => c.title)).toEqual(['Quarterly REPORT']);
       expect(second.body.nextCursor).toBeNull();
 
-      for (const q of ['limit=0', 'limit=101', 'limit=abc', 'cursor=garbage', 'bookmarked=maybe', 'createdAfter=yesterday', 'deleted=1', 'unknown=1']) {
+      for (const q of ['limit=0', 'limit=101', 'limit=abc', 'cursor=garbage', 'bookmarked=maybe', 'createdAfter=yesterday', 'createdBefore=2026-13-45', 'deleted=1', 'unknown=1', 'q=a%00b', 'tag=%00', `q=${'x'.repeat(201)}`]) {
         expectProblem(await api('GET', `/conversations?${q}`, { token: lister.accessToken }), 400);
       }
       // A well-formed cursor whose id is not a UUID would otherwise reach Postgres.

@@ -58,7 +58,7 @@ describe('messages', () => {
         let cursor: string | null = null;
         let pages = 0;
         do {
-          const res = await api('GET', `/conversations/${lcid}/messages?order=${order}&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: alice.accessToken });
+          const res: { status: number; body: { items: { content: string }[]; nextCursor: string | null } } = await api('GET', `/conversations/${lcid}/messages?order=${order}&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: alice.accessToken });
           expect(res.status).toBe(200);
           expect(res.body.items.length).toBeLessThanOrEqual(2);
           seen.push(...contents(res));
@@ -77,7 +77,7 @@ describe('messages', () => {
     });
 
     it('validates content: 1 to 100000 characters, not blank', async () => {
-      const bad: unknown[] = [{}, { content: '' }, { content: '   \n\t' }, { content: 42 }, { content: null }, { content: 'x'.repeat(100_001) }, { content: 'ok', role: 'assistant' }];
+      const bad: unknown[] = [{}, { content: '' }, { content: '   \n\t' }, { content: 42 }, { content: null }, { content: 'x'.repeat(100_001) }, { content: 'ok', role: 'assistant' }, { content: 'nul \u0000 inside' }];
       for (const body of bad) {
         const problem = expectProblem(await api('POST', `/conversations/${cid}/messages`, { token: alice.accessToken, body }), 400);
         expect(problem.errors?.length).toBeGreaterThan(0);

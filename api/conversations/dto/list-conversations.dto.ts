@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsDate, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { CursorPageQuery } from '../../common/pagination/cursor-page';
-import { MAX_TAG_LENGTH, Trim } from './conversation-fields';
+import { MAX_TAG_LENGTH, NoNul, Trim } from './conversation-fields';
 
 // Query strings arrive as text; anything but "true"/"false" stays a string and fails @IsBoolean.
 const toBool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
@@ -12,14 +12,14 @@ const toDate = ({ value }: { value: unknown }) => {
 };
 
 export class ListConversationsQueryDto extends CursorPageQuery {
-  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxLength(200)
+  @IsOptional() @Trim() @IsString() @NoNul() @IsNotEmpty() @MaxLength(200)
   folder?: string;
 
-  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxLength(MAX_TAG_LENGTH)
+  @IsOptional() @Trim() @IsString() @NoNul() @IsNotEmpty() @MaxLength(MAX_TAG_LENGTH)
   tag?: string;
 
   /** Case-insensitive substring of the title or of any message's text. */
-  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxLength(200)
+  @IsOptional() @Trim() @IsString() @NoNul() @IsNotEmpty() @MaxLength(200)
   q?: string;
 
   @IsOptional() @Transform(toBool) @IsBoolean()

@@ -1,12 +1,13 @@
 import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { CursorPageQuery } from '../../common/pagination/cursor-page';
+import { NoNul } from '../../conversations/dto/conversation-fields';
 import { IsEmoji } from '../emoji';
 
 export const MAX_MESSAGE_LENGTH = 100_000;
 
 export class CreateMessageDto {
   /** Markdown text, 1–100000 characters, not only whitespace. */
-  @IsString() @MinLength(1) @MaxLength(MAX_MESSAGE_LENGTH) @Matches(/\S/, { message: 'content must not be blank' })
+  @IsString() @MinLength(1) @MaxLength(MAX_MESSAGE_LENGTH) @Matches(/\S/, { message: 'content must not be blank' }) @NoNul()
   content: string;
 
   /** Reply in the thread of this message (of the same conversation). */
@@ -15,7 +16,7 @@ export class CreateMessageDto {
 }
 
 export class EditMessageDto {
-  @IsString() @MinLength(1) @MaxLength(MAX_MESSAGE_LENGTH) @Matches(/\S/, { message: 'content must not be blank' })
+  @IsString() @MinLength(1) @MaxLength(MAX_MESSAGE_LENGTH) @Matches(/\S/, { message: 'content must not be blank' }) @NoNul()
   content: string;
 }
 
