@@ -1,11 +1,33 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import Redis from 'ioredis';
 import { createTransport } from 'nodemailer';
+import { createChatActivities } from '../activities/chat/chat-turn.activities';
+import { createReplyProviders } from '../activities/chat/llm-reply-providers';
+import { createProviders } from '../activities/llm/provider.factory';
 import { createEmailActivities } from '../activities/notifications/email.activities';
 import type { AppConfig } from '../shared/config/app-config';
+import { mikroOrmConfig } from '../shared/persistence/mikro-orm.config';
 
-/** Every activity implementation, built over this process's dependencies. */
-export function buildActivities(config: AppConfig) {
+/** Every activity implementation, built over this process's dependencies; `close` releases them. */
+export async function buildActivities(config: AppConfig) {
   const transport = createTransport(config.SMTP_URL, { pool: true, maxConnections: 2 } as never);
-  return {
+  const orm = await MikroORM.init(mikroOrmConfig(config));
+  const redis = new Redis(config.REDIS_URL, { connectionName: 'gateway-worker', maxRetriesPerRequest: 3 });
+  const providers = createReplyProviders(createProviders(config));
+  const activities = {
     ...createEmailActivities({ transport, from: config.MAIL_FROM }),
+    ...createChatActivities({
+      orm,
+      redis,
+      providers,
+      streamRetentionSeconds: config.CHAT_STREAM_RETENTION_SECONDS,
+      defaultMaxTokens: config.CHAT_DEFAULT_MAX_TOKENS,
+    }),
   };
+  const close = async () => {
+    transport.close();
+    redis.disconnect();
+    await orm.close(true);
+  };
+  return { activities, close };
 }

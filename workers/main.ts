@@ -25,7 +25,7 @@ async function main() {
   });
 
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const activities = buildActivities(config);
+  const { activities, close } = await buildActivities(config);
   // Prebuilt at build time (fast start); fall back to bundling from source when running un-built.
   const workflowSource = existsSync(WORKFLOW_BUNDLE_PATH)
     ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } }
@@ -47,6 +47,7 @@ async function main() {
   // Runtime handles SIGINT/SIGTERM: workers drain and run() resolves.
   await Promise.all(workers.map((w) => w.run()));
   await connection.close();
+  await close();
   log.info('worker stopped');
 }
 

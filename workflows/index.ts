@@ -1,2 +1,3 @@
 // Every workflow the workers run. The worker bundle is built from this file.
+export { chatTurnWorkflow } from './chat-turn/chat-turn.workflow';
 export { sendEmailWorkflow } from './send-email/send-email.workflow';

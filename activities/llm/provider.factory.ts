@@ -24,7 +24,8 @@ export type ProviderConfig = Pick<
  */
 export function createProviders(config: ProviderConfig): Map<ProviderName, ChatProvider> {
   const providers = new Map<ProviderName, ChatProvider>();
-  if (config.OPENAI_API_KEY || config.OPENAI_COMPATIBLE_BASE_URL) {
+  const names = configuredProviderNames(config);
+  if (names.has('openai')) {
     providers.set(
       'openai',
       new OpenAiCompatibleProvider({
@@ -34,7 +35,7 @@ export function createProviders(config: ProviderConfig): Map<ProviderName, ChatP
       }),
     );
   }
-  if (config.OPENROUTER_API_KEY) {
+  if (names.has('openrouter')) {
     providers.set(
       'openrouter',
       new OpenAiCompatibleProvider({
@@ -46,9 +47,20 @@ export function createProviders(config: ProviderConfig): Map<ProviderName, ChatP
       }),
     );
   }
-  if (config.ANTHROPIC_API_KEY) {
-    providers.set('anthropic', new AnthropicProvider({ baseUrl: config.ANTHROPIC_BASE_URL, apiKey: config.ANTHROPIC_API_KEY }));
+  if (names.has('anthropic')) {
+    providers.set('anthropic', new AnthropicProvider({ baseUrl: config.ANTHROPIC_BASE_URL, apiKey: config.ANTHROPIC_API_KEY! }));
   }
   providers.set('local', new LocalProvider({ modelPath: config.LOCAL_MODEL_PATH, threads: config.LOCAL_MODEL_THREADS }));
   return providers;
+}
+
+/** Which providers a configuration enables, without building them (the API validates model ids with it). */
+export function configuredProviderNames(
+  config: Pick<ProviderConfig, 'OPENAI_API_KEY' | 'OPENAI_COMPATIBLE_BASE_URL' | 'OPENROUTER_API_KEY' | 'ANTHROPIC_API_KEY'>,
+): Set<ProviderName> {
+  const names = new Set<ProviderName>(['local']);
+  if (config.OPENAI_API_KEY || config.OPENAI_COMPATIBLE_BASE_URL) names.add('openai');
+  if (config.OPENROUTER_API_KEY) names.add('openrouter');
+  if (config.ANTHROPIC_API_KEY) names.add('anthropic');
+  return names;
 }

@@ -108,6 +108,14 @@ export class AppConfig {
   @IsOptional() @IsString() @MinLength(12, { message: 'ADMIN_PASSWORD must be at least 12 characters' })
   ADMIN_PASSWORD?: string;
 
+  /** Reply length cap when a chat request names none. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(32_768)
+  CHAT_DEFAULT_MAX_TOKENS = 1024;
+
+  /** How long a turn's token stream stays replayable (Last-Event-ID), in seconds. */
+  @Type(() => Number) @IsInt() @Min(60)
+  CHAT_STREAM_RETENTION_SECONDS = 21_600;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 

@@ -47,8 +47,22 @@ export class NoProviderForModelError extends Error {
   }
 }
 
+/**
+ * `openai-compatible/<name>` reaches any model of the configured OpenAI-compatible endpoint
+ * (vLLM, Ollama, LM Studio…) by its own name, unpriced: the operator runs that hardware.
+ */
+export const PASSTHROUGH_PREFIX = 'openai-compatible/';
+const PASSTHROUGH_NAME = /^[A-Za-z0-9._:\/-]{1,150}$/;
+
+function passthrough(id: string): ModelInfo | undefined {
+  if (!id.startsWith(PASSTHROUGH_PREFIX)) return undefined;
+  const upstreamModel = id.slice(PASSTHROUGH_PREFIX.length);
+  if (!PASSTHROUGH_NAME.test(upstreamModel)) return undefined;
+  return { id, provider: 'openai', upstreamModel, contextTokens: 32_768, inputPricePerMTok: 0, outputPricePerMTok: 0, fallbacks: [] };
+}
+
 export function findModel(id: string): ModelInfo | undefined {
-  return BY_ID.get(id);
+  return BY_ID.get(id) ?? passthrough(id);
 }
 
 /** The models a client may pick: those whose own provider is configured. */
@@ -61,7 +75,7 @@ export function availableModels(configured: ReadonlySet<ProviderName>): ModelInf
  * depth-first, each once, keeping only those whose provider is configured.
  */
 export function providerChain(modelId: string, configured: ReadonlySet<ProviderName>): ModelInfo[] {
-  const first = BY_ID.get(modelId);
+  const first = findModel(modelId);
   if (!first) throw new UnknownModelError(modelId);
   const seen = new Set<string>();
   const chain: ModelInfo[] = [];

@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { configuredProviderNames } from '../../activities/llm/provider.factory';
+import { AppConfig } from '../../shared/config/app-config';
+import { defaultModelId, NoProviderForModelError, ProviderName, providerChain, UnknownModelError } from '../../shared/domain/model-registry';
+import { Problems } from '../common/problem/problem.exception';
+
+/** Which model a turn uses (validated against the registry and the configured providers). */
+@Injectable()
+export class ChatModels {
+  readonly configured: ReadonlySet<ProviderName>;
+
+  constructor(private readonly config: AppConfig) {
+    this.configured = configuredProviderNames(config);
+  }
+
+  get streamRetentionSeconds(): number {
+    return this.config.CHAT_STREAM_RETENTION_SECONDS;
+  }
+
+  resolve(requested?: string): string {
+    if (!requested) return defaultModelId(this.configured);
+    try {
+      providerChain(requested, this.configured);
+      return requested;
+    } catch (err) {
+      if (err instanceof UnknownModelError || err instanceof NoProviderForModelError) {
+        throw Problems.badRequest(`${err.message}; GET /api/v3/models lists the models available`, [{ field: 'model', message: err.message }]);
+      }
+      throw err;
+    }
+  }
+}

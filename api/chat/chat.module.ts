@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ChatModels } from './chat-models.service';
+import { ChatController } from './chat.controller';
+import { ChatService } from './chat.service';
+import { TurnSseService } from './turn-sse.service';
+import { TurnStreamRelay } from './turn-stream-relay.service';
+
+@Module({
+  controllers: [ChatController],
+  providers: [ChatService, ChatModels, TurnSseService, TurnStreamRelay],
+  exports: [ChatService, TurnStreamRelay],
+})
+export class ChatModule {}

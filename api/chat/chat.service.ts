@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
+import Redis from 'ioredis';
+import { ChatTurn, Conversation, Message, MessageRole, TurnStatus, UsageRecord } from '../../shared/persistence/entities';
+import { currentRequestId } from '../../shared/observability/request-context';
+import { InjectRedis } from '../../shared/redis/redis.module';
+import { encodeTurnEvent, turnStreamKey, TurnEvent } from '../../shared/streams/turn-events';
+import { SA } from '../../temporal/search-attributes';
+import { TemporalClient } from '../../temporal/temporal-client.module';
+import type { chatTurnWorkflow } from '../../workflows';
+import { CHAT_TURN_WORKFLOW, chatTurnWorkflowId, ChatTurnInput } from '../../workflows/chat-turn/chat-turn.contract';
+import type { Principal } from '../common/auth/principal';
+import { Problems } from '../common/problem/problem.exception';
+import { ChatModels } from './chat-models.service';
+import type { ChatRequestDto, ChatTurnDto } from './dto/chat.dto';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+/** Chat turns: the rules (ownership, idempotency, model choice) and the workflow start. */
+@Injectable()
+export class ChatService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly temporal: TemporalClient,
+    private readonly models: ChatModels,
+    @InjectRedis() private readonly redis: Redis,
+  ) {}
+
+  /** Starts a turn, or returns the one this idempotency key already started. */
+  async startTurn(principal: Principal, dto: ChatRequestDto, idempotencyKey?: string): Promise<ChatTurn> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw Problems.badRequest('Idempotency-Key must be 1-200 visible ASCII characters', [{ field: 'Idempotency-Key', message: 'invalid' }]);
+    }
+    if (idempotencyKey) {
+      const existing = await this.em.findOne(ChatTurn, { user: principal.userId, idempotencyKey });
+      if (existing) return this.ensureStarted(existing);
+    }
+    const conversation = dto.conversationId
+      ? await this.ownedConversation(principal, dto.conversationId)
+      : this.em.create(Conversation, { owner: principal.userId, title: titleFrom(dto.message) });
+    if (dto.parentMessageId) await this.checkParent(conversation, dto.parentMessageId);
+    const model = this.models.resolve(dto.model ?? conversation.model ?? undefined);
+
+    const turnId = randomUUID();
+    const userMessage = this.em.create(Message, {
+      conversation,
+      author: principal.userId,
+      role: MessageRole.User,
+      content: dto.message,
+      parentId: dto.parentMessageId ?? null,
+      turnId,
+    });
+    const turn = this.em.create(ChatTurn, {
+      id: turnId,
+      user: principal.userId,
+      conversation,
+      userMessageId: userMessage.id,
+      model,
+      idempotencyKey: idempotencyKey ?? null,
+    });
+    try {
+      await this.em.flush();
+    } catch (err) {
+      // Two requests raced with one key: the loser follows the winner's turn.
+      if (idempotencyKey && err instanceof UniqueConstraintViolationException) {
+        this.em.clear();
+        return this.ensureStarted(await this.em.findOneOrFail(ChatTurn, { user: principal.userId, idempotencyKey }));
+      }
+      throw err;
+    }
+    await this.appendEvent(turn.id, {
+      type: 'turn',
+      data: { turnId: turn.id, conversationId: conversation.id, userMessageId: userMessage.id, model },
+    });
+    return this.ensureStarted(turn, { maxTokens: dto.maxTokens, temperature: dto.temperature });
+  }
+
+  /** The caller's turn, or 404 (also when it is someone else's). */
+  async ownedTurn(principal: Principal, turnId: string): Promise<ChatTurn> {
+    const turn = await this.em.findOne(ChatTurn, { id: turnId, user: principal.userId });
+    if (!turn) throw Problems.notFound('Chat turn');
+    return turn;
+  }
+
+  async cancel(principal: Principal, turnId: string): Promise<ChatTurnDto> {
+    const turn = await this.ownedTurn(principal, turnId);
+    if (turn.status === TurnStatus.Running) {
+      await this.temporal.workflow.getHandle(chatTurnWorkflowId(turn.id)).cancel().catch((err: Error) => {
+        if (!/not found|already completed/i.test(err.message)) throw err;
+      });
+    }
+    return this.describe(turn);
+  }
+
+  /** Waits for the workflow to finish, then answers from the system of record. */
+  async waitFor(turn: ChatTurn): Promise<ChatTurnDto> {
+    await this.temporal.workflow.getHandle(chatTurnWorkflowId(turn.id)).result();
+    await this.em.refresh(turn);
+    return this.describe(turn);
+  }
+
+  async describe(turn: ChatTurn): Promise<ChatTurnDto> {
+    const [assistant, usage] = await Promise.all([
+      turn.assistantMessageId ? this.em.findOne(Message, turn.assistantMessageId) : null,
+      this.em.findOne(UsageRecord, { sourceId: turn.id }),
+    ]);
+    return {
+      turnId: turn.id,
+      conversationId: turn.conversation.id,
+      userMessageId: turn.userMessageId,
+      assistantMessageId: turn.assistantMessageId,
+      model: turn.model,
+      status: turn.status,
+      content: assistant?.content ?? null,
+      error: turn.error,
+      usage: usage
+        ? { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd: usage.costUsd, provider: usage.provider }
+        : null,
+      createdAt: turn.createdAt.toISOString(),
+      completedAt: turn.completedAt?.toISOString() ?? null,
+    };
+  }
+
+  private async ensureStarted(turn: ChatTurn, options: { maxTokens?: number; temperature?: number } = {}): Promise<ChatTurn> {
+    if (turn.status !== TurnStatus.Running) return turn;
+    const requestId = currentRequestId();
+    const input: ChatTurnInput = {
+      turnId: turn.id,
+      userId: turn.user.id,
+      conversationId: turn.conversation.id,
+      userMessageId: turn.userMessageId,
+      model: turn.model,
+      requestId,
+      ...options,
+    };
+    try {
+      await this.temporal.workflow.start<typeof chatTurnWorkflow>(CHAT_TURN_WORKFLOW, {
+        workflowId: chatTurnWorkflowId(turn.id),
+        taskQueue: this.temporal.queue('interactive'),
+        args: [input],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: [
+          { key: SA.kind, value: 'chat-turn' },
+          { key: SA.userId, value: turn.user.id },
+          { key: SA.conversationId, value: turn.conversation.id },
+          { key: SA.model, value: turn.model },
+          { key: SA.status, value: 'running' },
+          ...(requestId ? [{ key: SA.requestId, value: requestId }] : []),
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    return turn;
+  }
+
+  private async appendEvent(turnId: string, event: TurnEvent) {
+    const key = turnStreamKey(turnId);
+    await this.redis.multi().xadd(key, '*', ...encodeTurnEvent(event)).expire(key, this.models.streamRetentionSeconds).exec();
+  }
+
+  private async ownedConversation(principal: Principal, id: string): Promise<Conversation> {
+    const conversation = await this.em.findOne(Conversation, { id, owner: principal.userId, deletedAt: null });
+    if (!conversation) throw Problems.notFound('Conversation');
+    return conversation;
+  }
+
+  private async checkParent(conversation: Conversation, parentId: string) {
+    const parent = await this.em.findOne(Message, { id: parentId, conversation, deletedAt: null });
+    if (!parent) throw Problems.badRequest('parentMessageId is not a message of this conversation', [{ field: 'parentMessageId', message: 'not found in this conversation' }]);
+  }
+}
+
+function titleFrom(message: string): string {
+  const line = message.trim().split('\n')[0] ?? '';
+  return line.length > 80 ? `${line.slice(0, 77)}...` : line || 'New conversation';
+}

@@ -1,0 +1,57 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import Redis from 'ioredis';
+import { ChatTurn, TurnStatus } from '../../shared/persistence/entities';
+import { InjectRedis } from '../../shared/redis/redis.module';
+import { isStreamId, TERMINAL_EVENTS, turnStreamKey } from '../../shared/streams/turn-events';
+import type { Principal } from '../common/auth/principal';
+import { Problems } from '../common/problem/problem.exception';
+import { ChatService } from './chat.service';
+import type { ChatRequestDto } from './dto/chat.dto';
+import { SseStream } from './sse-stream';
+import { TurnStreamRelay } from './turn-stream-relay.service';
+
+/** SSE for chat turns: start-and-stream, and follow (resuming after Last-Event-ID). */
+@Injectable()
+export class TurnSseService {
+  constructor(
+    private readonly chat: ChatService,
+    private readonly relay: TurnStreamRelay,
+    private readonly em: EntityManager,
+    @InjectRedis() private readonly redis: Redis,
+  ) {}
+
+  async startAndStream(principal: Principal, dto: ChatRequestDto, idempotencyKey: string | undefined, reply: FastifyReply) {
+    const turn = await this.chat.startTurn(principal, dto, idempotencyKey);
+    await this.stream(turn, '0', reply);
+  }
+
+  async follow(principal: Principal, turnId: string, lastEventId: string | undefined, reply: FastifyReply) {
+    if (lastEventId !== undefined && !isStreamId(lastEventId)) {
+      throw Problems.badRequest('Last-Event-ID must be an event id this API sent', [{ field: 'Last-Event-ID', message: 'invalid' }]);
+    }
+    const turn = await this.chat.ownedTurn(principal, turnId);
+    await this.stream(turn, lastEventId ?? '0', reply);
+  }
+
+  private async stream(turn: ChatTurn, fromId: string, reply: FastifyReply) {
+    const key = turnStreamKey(turn.id);
+    // Past retention the stream is gone; a finished turn is then answered from Postgres.
+    if (turn.status !== TurnStatus.Running && !(await this.redis.exists(key))) {
+      const sse = new SseStream(reply, { 'x-turn-id': turn.id });
+      const dto = await this.chat.describe(turn);
+      sse.send(turn.status === TurnStatus.Completed ? 'done' : turn.status === TurnStatus.Cancelled ? 'cancelled' : 'error', dto);
+      sse.end();
+      return;
+    }
+    const sse = new SseStream(reply, { 'x-turn-id': turn.id });
+    const unsubscribe = await this.relay.subscribe(key, fromId, (id, event) => {
+      sse.send(event.type, event.data, id);
+      if (TERMINAL_EVENTS.has(event.type)) sse.end();
+    });
+    sse.onClose(unsubscribe);
+    // The request's entity manager is not used again by this long-lived response.
+    this.em.clear();
+  }
+}

@@ -1,0 +1,83 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local server speaking the OpenAI chat-completions wire format (SSE with `data: {...}` chunks,
+ * usage in the last chunk, `data: [DONE]`). The reply is scripted by the upstream model name:
+ *   echo            "You said: <last user message>", one word per chunk
+ *   slow-<ms>       like echo but with <ms> between chunks and 40 words (for stop/crash tests)
+ *   fail-429        answers 429 with Retry-After
+ *   fail-401        answers 401
+ */
+export class StubLlmServer {
+  private server?: Server;
+  readonly requests: { model: string; messages: { role: string; content: string }[] }[] = [];
+  /** Connections the server saw closed by the client before the reply ended. */
+  aborted = 0;
+
+  async start(port = 0): Promise<number> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', () => resolve());
+    });
+    return (this.server!.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse) {
+    if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } }));
+      return;
+    }
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    const body = JSON.parse(raw) as { model: string; messages: { role: string; content: string }[]; stream?: boolean };
+    this.requests.push({ model: body.model, messages: body.messages });
+    const model = body.model;
+    if (model === 'fail-429') {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' }).end(JSON.stringify({ error: { message: 'rate limited', type: 'rate_limit_error' } }));
+      return;
+    }
+    if (model === 'fail-401') {
+      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'bad key', type: 'invalid_request_error' } }));
+      return;
+    }
+    const lastUser = [...body.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+    const slow = /^slow-(\d+)$/.exec(model);
+    const words = slow ? Array.from({ length: 40 }, (_, i) => `w${i}`) : `You said: ${lastUser}`.split(' ');
+    const delay = slow ? Number(slow[1]) : 0;
+    const id = `chatcmpl-${Date.now()}`;
+    const chunk = (delta: object, finish: string | null = null, usage?: object) =>
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, choices: usage ? [] : [{ index: 0, delta, finish_reason: finish }], ...(usage ? { usage } : {}) })}\n\n`;
+
+    if (!body.stream) {
+      const text = words.join(' ');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({ id, object: 'chat.completion', model, choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }], usage: { prompt_tokens: 10, completion_tokens: words.length, total_tokens: 10 + words.length } }),
+      );
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    let closed = false;
+    res.on('close', () => {
+      if (!res.writableEnded) {
+        closed = true;
+        this.aborted++;
+      }
+    });
+    res.write(chunk({ role: 'assistant', content: '' }));
+    for (let i = 0; i < words.length && !closed; i++) {
+      if (delay) await new Promise((r) => setTimeout(r, delay));
+      res.write(chunk({ content: (i ? ' ' : '') + words[i] }));
+    }
+    if (closed) return;
+    res.write(chunk({}, 'stop'));
+    res.write(chunk({}, null, { prompt_tokens: 10, completion_tokens: words.length, total_tokens: 10 + words.length }));
+    res.end('data: [DONE]\n\n');
+  }
+}
