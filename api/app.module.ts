@@ -5,6 +5,7 @@ import { PersistenceModule } from '../shared/persistence/persistence.module';
 import { RedisModule } from '../shared/redis/redis.module';
 import { TemporalClientModule } from '../temporal/temporal-client.module';
 import { AuthModule } from './auth/auth.module';
+import { ChatModule } from './chat/chat.module';
 import { AuthCoreModule } from './common/auth/auth-core.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { ConversationsModule } from './conversations/conversations.module';
@@ -26,6 +27,7 @@ import { MonitoringModule } from './monitoring/monitoring.module';
     MonitoringModule,
     ConversationsModule,
     MessagesModule,
+    ChatModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
 })
