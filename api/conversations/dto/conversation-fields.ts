@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { Matches } from 'class-validator';
+import { ValidateBy } from 'class-validator';
 
 export const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -15,4 +15,8 @@ export const MAX_TAG_LENGTH = 50;
 export const MAX_SYSTEM_PROMPT_LENGTH = 20_000;
 
 /** Postgres text cannot hold U+0000: without this check such input would be a 500, not a 400. */
-export const NoNul = (each = false) => Matches(/^[^\u0000]*$/, { each, message: '$property must not contain NUL characters' });
+export const NoNul = (each = false) =>
+  ValidateBy(
+    { name: 'noNul', validator: { validate: (v: unknown) => typeof v !== 'string' || !v.includes('\0'), defaultMessage: () => '$property must not contain NUL characters' } },
+    { each },
+  );
