@@ -13,6 +13,7 @@ import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { MailModule } from './mail/mail.module';
 import { MessagesModule } from './messages/messages.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
+import { UsersModule } from './users/users.module';
 
 @Module({
   imports: [
@@ -25,6 +26,7 @@ import { MonitoringModule } from './monitoring/monitoring.module';
     MailModule,
     AuthModule,
     MonitoringModule,
+    UsersModule,
     ConversationsModule,
     MessagesModule,
     ChatModule,

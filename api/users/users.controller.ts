@@ -1,0 +1,78 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Permission } from '../../shared/domain/roles';
+import { CurrentPrincipal, Principal, RequirePermissions } from '../common/auth/principal';
+import { UUID } from '../common/pipes/uuid-param.pipe';
+import { AccountService } from './account.service';
+import { CreateUserDto } from './dto/create-user.dto';
+import { ListUsersQueryDto, UserPageDto } from './dto/list-users.dto';
+import { DeleteMeDto, UpdateMeDto } from './dto/me.dto';
+import { UpdateUserDto } from './dto/update-user.dto';
+import { UserDto } from './dto/user.dto';
+import { UsersService } from './users.service';
+
+@ApiTags('users')
+@ApiBearerAuth()
+@Controller('users')
+export class UsersController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly account: AccountService,
+  ) {}
+
+  /** Lists users, newest first; deleted ones only with status=deleted. */
+  @Get()
+  @RequirePermissions(Permission.UsersRead)
+  list(@Query() query: ListUsersQueryDto): Promise<UserPageDto> {
+    return this.users.list(query);
+  }
+
+  /** Creates a user; without a password they are mailed a token to set one. */
+  @Post()
+  @RequirePermissions(Permission.UsersManage)
+  create(@Body() dto: CreateUserDto): Promise<UserDto> {
+    return this.users.create(dto);
+  }
+
+  /** The caller's own account. */
+  @Get('me')
+  me(@CurrentPrincipal() principal: Principal): Promise<UserDto> {
+    return this.account.get(principal);
+  }
+
+  /** Renames the caller or changes their password (which ends their other sessions). */
+  @Patch('me')
+  @RequirePermissions(Permission.SelfManage)
+  updateMe(@CurrentPrincipal() principal: Principal, @Body() dto: UpdateMeDto): Promise<UserDto> {
+    return this.account.update(principal, dto);
+  }
+
+  /** Deletes the caller's account (needs the password); the email can register again. */
+  @Delete('me')
+  @RequirePermissions(Permission.SelfManage)
+  @HttpCode(HttpStatus.NO_CONTENT)
+  deleteMe(@CurrentPrincipal() principal: Principal, @Body() dto: DeleteMeDto): Promise<void> {
+    return this.account.remove(principal, dto);
+  }
+
+  @Get(':id')
+  @RequirePermissions(Permission.UsersRead)
+  get(@Param('id', UUID) id: string): Promise<UserDto> {
+    return this.users.get(id);
+  }
+
+  /** Renames, changes role, suspends or reactivates, marks the email verified. */
+  @Patch(':id')
+  @RequirePermissions(Permission.UsersManage)
+  update(@CurrentPrincipal() principal: Principal, @Param('id', UUID) id: string, @Body() dto: UpdateUserDto): Promise<UserDto> {
+    return this.users.update(principal, id, dto);
+  }
+
+  /** Soft-deletes a user: their sessions and API keys are revoked at once. */
+  @Delete(':id')
+  @RequirePermissions(Permission.UsersManage)
+  @HttpCode(HttpStatus.NO_CONTENT)
+  remove(@CurrentPrincipal() principal: Principal, @Param('id', UUID) id: string): Promise<void> {
+    return this.users.remove(principal, id);
+  }
+}
