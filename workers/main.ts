@@ -40,6 +40,9 @@ async function main() {
         ...workflowSource,
         activities,
         shutdownGraceTime: '10 seconds',
+        // Cancellation reaches an activity in a heartbeat response: a short throttle makes
+        // "stop" on a streaming turn take effect within half a second.
+        maxHeartbeatThrottleInterval: family === 'interactive' ? '500 milliseconds' : '30 seconds',
       }),
     ),
   );
