@@ -52,7 +52,7 @@ export class NoProviderForModelError extends Error {
  * (vLLM, Ollama, LM Studio…) by its own name, unpriced: the operator runs that hardware.
  */
 export const PASSTHROUGH_PREFIX = 'openai-compatible/';
-const PASSTHROUGH_NAME = /^[A-Za-z0-9._:\/-]{1,150}$/;
+const PASSTHROUGH_NAME = /^[A-Za-z0-9._:/-]{1,150}$/;
 
 function passthrough(id: string): ModelInfo | undefined {
   if (!id.startsWith(PASSTHROUGH_PREFIX)) return undefined;
