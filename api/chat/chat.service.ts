@@ -13,7 +13,7 @@ import { TemporalClient } from '../../temporal/temporal-client.module';
 import type { chatTurnWorkflow } from '../../workflows';
 import { CHAT_TURN_WORKFLOW, chatTurnWorkflowId, ChatTurnInput } from '../../workflows/chat-turn/chat-turn.contract';
 import type { Principal } from '../common/auth/principal';
-import { Problems } from '../common/problem/problem.exception';
+import { ProblemException, Problems } from '../common/problem/problem.exception';
 import { ChatModels } from './chat-models.service';
 import type { ChatRequestDto, ChatTurnDto } from './dto/chat.dto';
 
@@ -97,7 +97,9 @@ export class ChatService {
 
   /** Waits for the workflow to finish, then answers from the system of record. */
   async waitFor(turn: ChatTurn): Promise<ChatTurnDto> {
-    await this.temporal.workflow.getHandle(chatTurnWorkflowId(turn.id)).result();
+    const result = await this.temporal.workflow.getHandle<typeof chatTurnWorkflow>(chatTurnWorkflowId(turn.id)).result();
+    // A failed turn answers with the provider's problem (401, 429 + Retry-After, 502, 504).
+    if (result.status === 'failed' && result.error) throw turnProblem(turn.id, result.error);
     await this.em.refresh(turn);
     return this.describe(turn);
   }
@@ -177,4 +179,9 @@ export class ChatService {
 function titleFrom(message: string): string {
   const line = message.trim().split('\n')[0] ?? '';
   return line.length > 80 ? `${line.slice(0, 77)}...` : line || 'New conversation';
+}
+
+function turnProblem(turnId: string, error: { status: number; title: string; detail: string; retryAfterSeconds?: number }): ProblemException {
+  const retryAfter = error.retryAfterSeconds;
+  return new ProblemException(error.status, error.title, error.detail, { turnId }, retryAfter ? { 'Retry-After': String(Math.ceil(retryAfter)) } : {});
 }

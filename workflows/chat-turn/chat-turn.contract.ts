@@ -21,7 +21,7 @@ export interface ChatTurnResult {
   inputTokens?: number;
   outputTokens?: number;
   costUsd?: string;
-  error?: { status: number; title: string; detail: string };
+  error?: TurnProblem;
 }
 
 /** Result of the provider activity, kept small: the text itself never enters workflow history. */
@@ -37,7 +37,15 @@ export interface GenerateReplyResult {
 export interface FinishTurnInput {
   turnId: string;
   status: 'failed' | 'cancelled';
-  error?: { status: number; title: string; detail: string };
+  error?: TurnProblem;
+}
+
+/** Why a turn failed, as the API reports it (problem+json fields). */
+export interface TurnProblem {
+  status: number;
+  title: string;
+  detail: string;
+  retryAfterSeconds?: number;
 }
 
 export const CHAT_TURN_WORKFLOW = 'chatTurnWorkflow';

@@ -9,7 +9,7 @@ import {
 } from '@temporalio/workflow';
 import { SA } from '../../temporal/search-attributes';
 import type { ChatActivities } from '../../activities/chat/chat-turn.activities';
-import type { ChatTurnInput, ChatTurnResult } from './chat-turn.contract';
+import type { ChatTurnInput, ChatTurnResult, TurnProblem } from './chat-turn.contract';
 
 // One activity does the whole provider call (context, streaming to Redis, persisting): a turn costs
 // one workflow task plus one activity. Heartbeats carry progress and bring cancellation in.
@@ -32,10 +32,11 @@ const { finishTurn } = proxyActivities<ChatActivities>({
   retry: { maximumAttempts: 10 },
 });
 
-function problemOf(err: unknown): { status: number; title: string; detail: string } {
+function problemOf(err: unknown): TurnProblem {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof ApplicationFailure && cause.details?.[0] && typeof cause.details[0] === 'object') {
-    return cause.details[0] as { status: number; title: string; detail: string };
+    const { status, title, detail, retryAfterSeconds } = cause.details[0] as TurnProblem;
+    return { status, title, detail, retryAfterSeconds };
   }
   return { status: 502, title: 'Upstream error', detail: cause instanceof Error ? cause.message : 'The model provider failed' };
 }

@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError, Problems } from './problem.exception';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
@@ -12,9 +12,28 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
+/** Path of the first string holding U+0000, which Postgres cannot store (it would surface as a 500). */
+function findNul(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return value.includes('\0') ? path || 'value' : undefined;
+  if (!value || typeof value !== 'object') return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const hit = findNul(v, path ? `${path}.${k}` : k);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+class ProblemValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata) {
+    const field = findNul(value);
+    if (field) throw Problems.validation([{ field, message: 'must not contain NUL (U+0000) characters' }]);
+    return super.transform(value, metadata);
+  }
+}
+
 /** Bodies, params and queries: validated, transformed to their DTO, unknown fields rejected. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ProblemValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
