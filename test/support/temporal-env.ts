@@ -1,5 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { resolve } from 'node:path';
+import { SA } from '../../temporal/search-attributes';
 import { stack } from './stack';
 
 /** A throw-away Temporal dev server from the project's own CLI binary (never a downloaded one). */
@@ -9,6 +10,8 @@ export function localTemporal(): Promise<TestWorkflowEnvironment> {
       executable: { type: 'existing-path', path: resolve(stack.temporalCli) },
       ip: '127.0.0.1',
       extraArgs: ['--log-level', 'error'],
+      // The workflows upsert these (as ./dev up registers them on the dev stack).
+      searchAttributes: Object.values(SA),
     },
   });
 }
