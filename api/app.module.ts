@@ -12,7 +12,9 @@ import { ConversationsModule } from './conversations/conversations.module';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { MailModule } from './mail/mail.module';
 import { MessagesModule } from './messages/messages.module';
+import { ModelsModule } from './models/models.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
+import { OpenAiModule } from './openai/openai.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
@@ -30,6 +32,8 @@ import { UsersModule } from './users/users.module';
     ConversationsModule,
     MessagesModule,
     ChatModule,
+    ModelsModule,
+    OpenAiModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
 })

@@ -1,0 +1,210 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import Redis from 'ioredis';
+import { ChatTurn, Conversation, Message, MessageRole, TurnStatus } from '../../shared/persistence/entities';
+import { InjectRedis } from '../../shared/redis/redis.module';
+import { decodeTurnEvent, TurnEvent, turnStreamKey } from '../../shared/streams/turn-events';
+import { TemporalClient } from '../../temporal/temporal-client.module';
+import type { chatTurnWorkflow } from '../../workflows';
+import { chatTurnWorkflowId } from '../../workflows/chat-turn/chat-turn.contract';
+import { ChatService } from '../chat/chat.service';
+import type { ChatTurnDto } from '../chat/dto/chat.dto';
+import { TurnStreamRelay } from '../chat/turn-stream-relay.service';
+import type { Principal } from '../common/auth/principal';
+import { ProblemException } from '../common/problem/problem.exception';
+import { ModelsService } from '../models/models.service';
+import type { ChatCompletionRequestDto } from './dto/chat-completion.dto';
+import { ChunkTranslator, completionBody, completionId, CompletionMeta, openAiError, textOf, usageOf } from './openai-format';
+import { OpenAiSseWriter } from './openai-sse.writer';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+export const API_CONVERSATION_TAG = 'api';
+
+interface TurnProblem {
+  status: number;
+  title: string;
+  detail: string;
+  retryAfterSeconds?: number;
+}
+
+/**
+ * OpenAI chat completions over durable chat turns. The client sends the whole conversation, so each
+ * request gets a conversation of its own (tagged `api`) holding those messages; the turn then runs
+ * exactly as a /chat turn does (same workflow, same activity, same Redis stream).
+ */
+@Injectable()
+export class ChatCompletionsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly chat: ChatService,
+    private readonly models: ModelsService,
+    private readonly relay: TurnStreamRelay,
+    private readonly temporal: TemporalClient,
+    @InjectRedis() private readonly redis: Redis,
+  ) {}
+
+  async create(principal: Principal, dto: ChatCompletionRequestDto, idempotencyKey: string | undefined, reply: FastifyReply): Promise<void> {
+    const turn = await this.start(principal, dto, idempotencyKey);
+    if (dto.stream) return this.stream(turn, !!dto.stream_options?.include_usage, reply);
+    const body = await this.complete(turn);
+    void reply.header('x-turn-id', turn.id).header('x-conversation-id', turn.conversation.id).send(body);
+  }
+
+  /** Starts the turn (or finds the one this Idempotency-Key started) over the request's messages. */
+  private async start(principal: Principal, dto: ChatCompletionRequestDto, idempotencyKey: string | undefined): Promise<ChatTurn> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw badRequest('Idempotency-Key must be 1-200 visible ASCII characters', 'Idempotency-Key');
+    }
+    const model = this.models.resolve(dto.model);
+    const last = dto.messages[dto.messages.length - 1];
+    if (last.role !== 'user') throw badRequest('The last message must be a user message', 'messages');
+    const request = { message: textOf(last.content), model, maxTokens: dto.max_completion_tokens ?? dto.max_tokens, temperature: dto.temperature };
+
+    if (idempotencyKey && (await this.em.count(ChatTurn, { user: principal.userId, idempotencyKey }))) {
+      return this.chat.startTurn(principal, request, idempotencyKey);
+    }
+    const conversation = await this.seedConversation(principal, dto, model);
+    const turn = await this.chat.startTurn(principal, { ...request, conversationId: conversation.id }, idempotencyKey);
+    // A concurrent request with the same key won the race: its turn is the answer, this seed is dropped.
+    if (turn.conversation.id !== conversation.id) await this.em.nativeDelete(Conversation, { id: conversation.id });
+    return turn;
+  }
+
+  /**
+   * The conversation the turn's context is loaded from: every message but the last (ChatService adds that one).
+   * System (and developer) messages become its system prompt. createdAt is spaced 1 ms apart so the
+   * activity's (createdAt, id) order is the request's order.
+   */
+  private async seedConversation(principal: Principal, dto: ChatCompletionRequestDto, model: string): Promise<Conversation> {
+    const system = dto.messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => textOf(m.content));
+    const history = dto.messages.slice(0, -1).filter((m) => m.role === 'user' || m.role === 'assistant');
+    const conversation = this.em.create(Conversation, {
+      owner: principal.userId,
+      title: titleFrom(textOf(dto.messages[dto.messages.length - 1].content)),
+      tags: [API_CONVERSATION_TAG],
+      model,
+      systemPrompt: system.length ? system.join('\n\n') : null,
+    });
+    const base = Date.now() - history.length - 1;
+    history.forEach((m, i) =>
+      this.em.create(Message, {
+        conversation,
+        author: m.role === 'user' ? principal.userId : null,
+        role: m.role === 'user' ? MessageRole.User : MessageRole.Assistant,
+        content: textOf(m.content),
+        createdAt: new Date(base + i),
+      }),
+    );
+    await this.em.flush();
+    return conversation;
+  }
+
+  /** Waits for the workflow, then answers a `chat.completion` from the system of record. */
+  private async complete(turn: ChatTurn) {
+    const result = await this.temporal.workflow.getHandle<typeof chatTurnWorkflow>(chatTurnWorkflowId(turn.id)).result();
+    if (result.status === 'failed') throw turnProblem(turn.id, result.error ?? { status: 502, title: 'Upstream error', detail: 'The turn failed' });
+    if (result.status === 'cancelled') throw cancelledProblem(turn.id);
+    await this.em.refresh(turn);
+    const dto = await this.chat.describe(turn);
+    const done = await this.terminalEvent(turn.id);
+    const finishReason = done?.type === 'done' ? done.data.finishReason : 'stop';
+    return completionBody(meta(turn), dto.content ?? '', finishReason, usageOf(dto.usage?.inputTokens ?? 0, dto.usage?.outputTokens ?? 0));
+  }
+
+  /**
+   * Relays the turn's stream as chunks. Nothing is written until the first token (or the end): a turn
+   * that fails before any text answers with a plain HTTP problem (401, 429 + Retry-After, 502, 504), as OpenAI does.
+   */
+  private async stream(turn: ChatTurn, includeUsage: boolean, reply: FastifyReply): Promise<void> {
+    const translator = new ChunkTranslator(meta(turn), includeUsage);
+    const key = turnStreamKey(turn.id);
+    // Past the stream's retention a finished turn is answered from Postgres.
+    const replay = turn.status !== TurnStatus.Running && !(await this.redis.exists(key)) ? eventOf(await this.chat.describe(turn)) : undefined;
+    this.em.clear(); // the request's entity manager is not used by the long-lived response
+
+    await new Promise<void>((resolve, reject) => {
+      let out: OpenAiSseWriter | undefined;
+      let finished = false;
+      let unsubscribe: (() => void) | undefined;
+      const stop = () => {
+        finished = true;
+        unsubscribe?.();
+      };
+      const onEvent = (event: TurnEvent) => {
+        if (finished) return;
+        if (!out) {
+          if (event.type === 'turn' || event.type === 'reset' || event.type === 'tool' || (event.type === 'token' && !event.data.text)) return;
+          if (event.type === 'error' || event.type === 'cancelled') {
+            stop();
+            reject(event.type === 'error' ? turnProblem(turn.id, event.data) : cancelledProblem(turn.id));
+            return;
+          }
+          out = new OpenAiSseWriter(reply, { 'x-turn-id': turn.id, 'x-conversation-id': turn.conversation.id });
+          out.onClose(stop);
+          resolve();
+        }
+        const { frames, end } = translator.translate(event);
+        for (const f of frames) out.data(f);
+        if (end) {
+          out.end();
+          stop();
+        }
+      };
+      reply.raw.on('close', () => {
+        if (out) return;
+        stop(); // the client left before the first byte; the turn itself runs on
+        resolve();
+      });
+      if (replay) return onEvent(replay);
+      this.relay.subscribe(key, '0', (_id, event) => onEvent(event)).then((u) => {
+        unsubscribe = u;
+        if (finished) u();
+      }, reject);
+    });
+  }
+
+  private async terminalEvent(turnId: string): Promise<TurnEvent | undefined> {
+    const [last] = await this.redis.xrevrange(turnStreamKey(turnId), '+', '-', 'COUNT', 1);
+    return last ? decodeTurnEvent(last[1]) : undefined;
+  }
+}
+
+function meta(turn: ChatTurn): CompletionMeta {
+  return { id: completionId(turn.id), created: Math.floor(turn.createdAt.getTime() / 1000), model: turn.model };
+}
+
+/** A finished turn's outcome as the stream would have ended it. */
+function eventOf(dto: ChatTurnDto): TurnEvent {
+  if (dto.status === TurnStatus.Cancelled) return { type: 'cancelled', data: { messageId: dto.assistantMessageId } };
+  if (dto.status !== TurnStatus.Completed) return { type: 'error', data: { status: 502, title: 'Upstream error', detail: dto.error ?? 'The turn failed' } };
+  const u = dto.usage;
+  return {
+    type: 'done',
+    data: {
+      messageId: dto.assistantMessageId ?? '',
+      content: dto.content ?? '',
+      finishReason: 'stop',
+      usage: { inputTokens: u?.inputTokens ?? 0, outputTokens: u?.outputTokens ?? 0, costUsd: u?.costUsd ?? '0', provider: u?.provider ?? 'unknown', model: dto.model },
+    },
+  };
+}
+
+function badRequest(detail: string, param: string): ProblemException {
+  return new ProblemException(400, 'Bad request', detail, { errors: [{ field: param, message: detail }], error: openAiError(400, detail, param) });
+}
+
+/** A failed turn as an HTTP problem: the provider's status (401, 429 with Retry-After, 502, 504) and OpenAI's error object. */
+function turnProblem(turnId: string, e: TurnProblem): ProblemException {
+  const headers: Record<string, string> = e.status === 429 ? { 'Retry-After': String(Math.max(1, Math.ceil(e.retryAfterSeconds ?? 1))) } : {};
+  return new ProblemException(e.status, e.title, e.detail, { turnId, error: openAiError(e.status, e.detail) }, headers);
+}
+
+function cancelledProblem(turnId: string): ProblemException {
+  return new ProblemException(409, 'Conflict', 'The turn was cancelled before it completed', { turnId, error: openAiError(409, 'The turn was cancelled', null, 'turn_cancelled') });
+}
+
+function titleFrom(message: string): string {
+  const line = message.trim().split('\n')[0] ?? '';
+  return `API: ${line.length > 72 ? `${line.slice(0, 69)}...` : line || 'chat completion'}`;
+}
