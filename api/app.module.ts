@@ -14,6 +14,7 @@ import { MailModule } from './mail/mail.module';
 import { MessagesModule } from './messages/messages.module';
 import { ModelsModule } from './models/models.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
+import { SummariesModule } from './summaries/summaries.module';
 import { OpenAiModule } from './openai/openai.module';
 import { UsersModule } from './users/users.module';
 
@@ -32,6 +33,7 @@ import { UsersModule } from './users/users.module';
     ConversationsModule,
     MessagesModule,
     ChatModule,
+    SummariesModule,
     ModelsModule,
     OpenAiModule,
   ],

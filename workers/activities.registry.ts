@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { createTransport } from 'nodemailer';
 import { createChatActivities } from '../activities/chat/chat-turn.activities';
 import { createReplyProviders } from '../activities/chat/llm-reply-providers';
+import { createSummarizeActivities } from '../activities/chat/summarize.activities';
 import { createProviders } from '../activities/llm/provider.factory';
 import { createEmailActivities } from '../activities/notifications/email.activities';
 import type { AppConfig } from '../shared/config/app-config';
@@ -23,6 +24,7 @@ export async function buildActivities(config: AppConfig) {
       streamRetentionSeconds: config.CHAT_STREAM_RETENTION_SECONDS,
       defaultMaxTokens: config.CHAT_DEFAULT_MAX_TOKENS,
     }),
+    ...createSummarizeActivities({ orm, providers }),
   };
   const close = async () => {
     transport.close();
