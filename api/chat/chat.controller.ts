@@ -1,11 +1,16 @@
 import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Permission } from '../../shared/domain/roles';
 import { CurrentPrincipal, Principal, RequirePermissions } from '../common/auth/principal';
 import { ChatService } from './chat.service';
 import { ChatRequestDto, ChatTurnDto, TurnIdParam } from './dto/chat.dto';
 import { TurnSseService } from './turn-sse.service';
+
+const SSE_RESPONSE = {
+  description: 'Server-sent events: `id: <stream id>`, `event: turn|token|reset|done|error|cancelled`, `data: <JSON>`',
+  content: { 'text/event-stream': { schema: { type: 'string', example: 'id: 1732600000000-0\nevent: token\ndata: {"text":"Hello"}\n\n' } } },
+};
 
 @ApiTags('chat')
 @ApiBearerAuth()
@@ -23,7 +28,7 @@ export class ChatController {
    * Every event has an `id:`; resume with GET /chat/turns/{turnId}/stream and Last-Event-ID.
    */
   @Post('stream')
-  @ApiProduces('text/event-stream')
+  @ApiOkResponse(SSE_RESPONSE)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key never starts two turns' })
   stream(@CurrentPrincipal() p: Principal, @Body() dto: ChatRequestDto, @Headers('idempotency-key') key: string | undefined, @Res() reply: FastifyReply): Promise<void> {
     return this.sse.startAndStream(p, dto, key, reply);
@@ -44,7 +49,7 @@ export class ChatController {
 
   /** Follows a turn's events; with Last-Event-ID, only those after it. Several clients may follow one turn. */
   @Get('turns/:turnId/stream')
-  @ApiProduces('text/event-stream')
+  @ApiOkResponse(SSE_RESPONSE)
   @ApiHeader({ name: 'Last-Event-ID', required: false })
   follow(@CurrentPrincipal() p: Principal, @Param() { turnId }: TurnIdParam, @Headers('last-event-id') lastEventId: string | undefined, @Res() reply: FastifyReply): Promise<void> {
     return this.sse.follow(p, turnId, lastEventId, reply);

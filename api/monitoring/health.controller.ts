@@ -45,6 +45,7 @@ export class HealthController {
     return send(reply, report([await this.health.temporalServer()]));
   }
 
+  /** Each configured LLM provider (the local model file; hosted APIs probed with their key). */
   @Get('providers')
   async providers(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReportDto> {
     return send(reply, report(await this.health.providers()));

@@ -4,6 +4,7 @@ import Redis from 'ioredis';
 import { InjectRedis } from '../../shared/redis/redis.module';
 import { TemporalClient } from '../../temporal/temporal-client.module';
 import { ComponentHealthDto, HealthReportDto } from './dto/health.dto';
+import { ProviderHealthService } from './provider-health.service';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -26,6 +27,7 @@ export class HealthService {
     private readonly em: EntityManager,
     @InjectRedis() private readonly redis: Redis,
     private readonly temporal: TemporalClient,
+    private readonly providerHealth: ProviderHealthService,
   ) {}
 
   database() {
@@ -40,9 +42,9 @@ export class HealthService {
     return timed('temporal', () => this.temporal.connection.workflowService.getSystemInfo({}));
   }
 
-  /** LLM providers register here as they land; until then there is nothing to be down. */
+  /** The configured LLM providers (not part of the overall status: a gateway with one provider down still serves). */
   providers(): Promise<ComponentHealthDto[]> {
-    return Promise.resolve([]);
+    return this.providerHealth.check();
   }
 
   async overall(): Promise<HealthReportDto> {
