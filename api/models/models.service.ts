@@ -36,9 +36,12 @@ export class ModelsService {
     return this.toDto(this.known(id));
   }
 
-  /** `GET /models/<id>` and `GET /models/<id>/usage` share one wildcard route: ids contain slashes. */
+  /**
+   * `GET /models/<id>` and `GET /models/<id>/usage` share one wildcard route (ids contain slashes).
+   * A trailing `/usage` always means usage: no catalogue id ends with it.
+   */
   byPath(principal: Principal, path: string, query: ModelUsageQuery): ModelDto | Promise<ModelUsageDto> {
-    if (path.endsWith('/usage') && !findModel(path)) return this.usage(principal, path.slice(0, -'/usage'.length), query);
+    if (path.endsWith('/usage')) return this.usage(principal, path.slice(0, -'/usage'.length), query);
     return this.get(path);
   }
 
