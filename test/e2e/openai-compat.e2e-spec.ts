@@ -118,6 +118,22 @@ describe('OpenAI-compatible /chat/completions with the official SDK', () => {
     expect(chunks.map((c) => c.choices[0].delta.content ?? '').join('')).toBe('You said: raw');
   });
 
+  it('ends a stream with an error chunk the SDK raises when the turn is stopped mid-reply (text already sent)', async () => {
+    const stream = await client.chat.completions.create({ model: stubModel('slow-50'), messages: [{ role: 'user', content: 'stop me' }], stream: true });
+    let text = '';
+    let cancel: Promise<{ status: number }> | undefined;
+    const err = await (async () => {
+      for await (const c of stream) {
+        text += c.choices[0]?.delta.content ?? '';
+        if (text && !cancel) cancel = api('POST', `/chat/turns/${turnIdOf(c.id)}/cancel`, { token: alice.accessToken });
+      }
+    })().catch((e: unknown) => e);
+    expect((await cancel)?.status).toBe(202);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as Error).message).toMatch(/cancelled/);
+    expect(text.split(' ').length).toBeLessThan(40);
+  });
+
   it('accepts an access token as the API key', async () => {
     const res = await sdk(alice.accessToken).chat.completions.create({ model: stubModel('echo'), messages: [{ role: 'user', content: 'via jwt' }] });
     expect(res.choices[0].message.content).toBe('You said: via jwt');
