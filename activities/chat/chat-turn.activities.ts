@@ -19,6 +19,7 @@ export interface ChatActivityDeps {
 }
 
 const HEARTBEAT_EVERY_MS = 250;
+const MAX_INLINE_RETRY_AFTER_S = 5;
 
 interface Produced {
   text: string;
@@ -173,7 +174,9 @@ export function createChatActivities(deps: ChatActivityDeps) {
             if (text) await stream.append({ type: 'reset', data: { attempt: ctx.info.attempt, reason: `fallback:${candidates[i + 1].model}` } });
             continue;
           }
-          throw problem.retryable
+          // A user is waiting: a long Retry-After goes back to the client rather than stalling the turn.
+          const retryHere = problem.retryable && (problem.retryAfterSeconds ?? 0) <= MAX_INLINE_RETRY_AFTER_S;
+          throw retryHere
             ? ApplicationFailure.create({ message: problem.detail, type: problem.type, details: [problem], nextRetryDelay: problem.retryAfterSeconds ? `${problem.retryAfterSeconds}s` : undefined })
             : ApplicationFailure.nonRetryable(problem.detail, problem.type, problem);
         }

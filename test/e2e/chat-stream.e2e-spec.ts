@@ -112,4 +112,18 @@ describe('chat streaming (SSE) on durable turns', () => {
     expectProblem(await api('POST', '/chat/stream', { body: { message: 'x' } }), 401);
     expectProblem(await api('GET', `/chat/turns/${randomUUID()}/stream`, { token: alice.accessToken, headers: { 'last-event-id': 'garbage' } }), 400);
   });
+
+  it('maps provider failures to problems: bad key → 401, rate limit → 429 with Retry-After (also as an SSE error event)', async () => {
+    const auth = await api('POST', '/chat', { token: alice.accessToken, body: { message: 'x', model: stubModel('fail-401') } });
+    expectProblem(auth, 401);
+    expect(auth.body.turnId).toEqual(expect.any(String));
+    const limited = await api('POST', '/chat', { token: alice.accessToken, body: { message: 'x', model: stubModel('fail-429') } });
+    expectProblem(limited, 429);
+    expect(limited.headers.get('retry-after')).toBe('7');
+    const sse = await openSse('/chat/stream', { token: alice.accessToken, body: { message: 'x', model: stubModel('fail-401') } });
+    const events = await sse.events;
+    expect(events[events.length - 1]).toMatchObject({ event: 'error', data: { status: 401 } });
+    const turn = await api('GET', `/chat/turns/${events[0].data.turnId}`, { token: alice.accessToken });
+    expect(turn.body).toMatchObject({ status: 'failed', usage: null });
+  });
 });
