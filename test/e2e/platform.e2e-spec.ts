@@ -1,4 +1,6 @@
 import { api, expectProblem } from '../support/api-client';
+import { uniqueEmail } from '../support/accounts';
+import { waitForEmail } from '../support/mailbox';
 
 describe('platform', () => {
   it('reports Postgres, Redis and Temporal as up', async () => {
@@ -38,5 +40,14 @@ describe('platform', () => {
     const ui = await fetch(`${process.env.API_HOST ? `http://${process.env.API_HOST}:${process.env.API_PORT}` : 'http://127.0.0.1:3000'}/api/v3/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');
+  });
+
+  it('carries the request id into the workflows the request starts (the verification mail is sent with it)', async () => {
+    const email = uniqueEmail('trace');
+    const requestId = `trace-${Date.now()}`;
+    const res = await api('POST', '/auth/register', { body: { email, password: 'correct horse battery', name: 'Trace' }, headers: { 'x-request-id': requestId } });
+    expect(res.status).toBe(201);
+    const mail = await waitForEmail(email);
+    expect(mail.headers['x-request-id']).toBe(requestId);
   });
 });
