@@ -15,7 +15,7 @@ export class SummariesController {
 
   /**
    * Summarizes the conversation as it is now (a workflow; GET /conversations/{id} shows the stored summary).
-   * 202 at once, or with wait=true 200 with the summary.
+   * 202 at once; with wait=true, 200 with the summary (or 202 if it takes over a minute).
    */
   @Post(':id/summarize')
   @RequirePermissions(Permission.ConversationsWrite, Permission.ChatUse)

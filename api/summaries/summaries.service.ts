@@ -20,6 +20,9 @@ import { ProblemException, Problems } from '../common/problem/problem.exception'
 import { ConversationAccess } from '../conversations/conversation-access.service';
 import type { SummaryRunDto } from './dto/summarize.dto';
 
+/** With wait=true, answer 202 (still running) after this long. */
+const WAIT_AT_MOST_MS = 60_000;
+
 /** Conversation summaries: the rules (ownership, something to summarize, a usable model) and the workflow start. */
 @Injectable()
 export class SummariesService {
@@ -52,12 +55,18 @@ export class SummariesService {
       const { status } = await handle.describe();
       return { workflowId, status: status.name.toLowerCase() };
     }
+    // A slow provider must not hold the request open for the activity's whole retry budget.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), WAIT_AT_MOST_MS);
     try {
-      const r = await handle.result();
+      const r = await this.temporal.withAbortSignal(timeout.signal, () => handle.result());
       return { workflowId, status: 'completed', summary: r.summary, model: r.model, provider: r.provider };
     } catch (err) {
       if (err instanceof WorkflowFailedError) throw summaryFailed(err);
+      if (timeout.signal.aborted) return { workflowId, status: 'running' };
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
