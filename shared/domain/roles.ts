@@ -9,6 +9,9 @@ export enum Permission {
   ChatUse = 'chat:use',
   ConversationsRead = 'conversations:read',
   ConversationsWrite = 'conversations:write',
+  ToolsRead = 'tools:read',
+  ToolsRun = 'tools:run',
+  ToolsManage = 'tools:manage',
 }
 
 export enum BuiltInRole {
@@ -26,8 +29,10 @@ export const ROLE_PERMISSIONS: Record<string, readonly Permission[]> = {
     Permission.ChatUse,
     Permission.ConversationsRead,
     Permission.ConversationsWrite,
+    Permission.ToolsRead,
+    Permission.ToolsRun,
   ],
-  [BuiltInRole.Viewer]: [Permission.SelfManage, Permission.ConversationsRead],
+  [BuiltInRole.Viewer]: [Permission.SelfManage, Permission.ConversationsRead, Permission.ToolsRead],
 };
 
 export const KNOWN_ROLES = Object.keys(ROLE_PERMISSIONS);

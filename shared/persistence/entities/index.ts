@@ -10,6 +10,9 @@ import { MfaRecoveryCode } from './mfa-recovery-code.entity';
 import { OneTimeToken } from './one-time-token.entity';
 import { RefreshToken } from './refresh-token.entity';
 import { Session } from './session.entity';
+import { Tool, ToolVersion } from './tool.entity';
+import { ToolRun } from './tool-run.entity';
+import { ToolSecret } from './tool-secret.entity';
 import { User } from './user.entity';
 import { UserIdentity } from './user-identity.entity';
 
@@ -27,6 +30,9 @@ export * from './message.entity';
 export * from './message-reaction.entity';
 export * from './message-version.entity';
 export * from './usage-record.entity';
+export * from './tool.entity';
+export * from './tool-run.entity';
+export * from './tool-secret.entity';
 
 /** Every entity; MikroORM is configured with this list (no folder scanning). */
-export const ENTITIES = [User, Session, RefreshToken, ApiKey, OneTimeToken, MfaRecoveryCode, UserIdentity, Conversation, Message, MessageVersion, MessageReaction, ConversationShare, ChatTurn, UsageRecord];
+export const ENTITIES = [User, Session, RefreshToken, ApiKey, OneTimeToken, MfaRecoveryCode, UserIdentity, Conversation, Message, MessageVersion, MessageReaction, ConversationShare, ChatTurn, UsageRecord, Tool, ToolVersion, ToolRun, ToolSecret];
