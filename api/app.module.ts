@@ -6,6 +6,7 @@ import { RedisModule } from '../shared/redis/redis.module';
 import { TemporalClientModule } from '../temporal/temporal-client.module';
 import { AuthModule } from './auth/auth.module';
 import { ChatModule } from './chat/chat.module';
+import { ChatWsModule } from './chat-ws/chat-ws.module';
 import { AuthCoreModule } from './common/auth/auth-core.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { ConversationsModule } from './conversations/conversations.module';
@@ -33,6 +34,7 @@ import { UsersModule } from './users/users.module';
     ConversationsModule,
     MessagesModule,
     ChatModule,
+    ChatWsModule,
     SummariesModule,
     ModelsModule,
     OpenAiModule,

@@ -4,6 +4,7 @@ import { ConversationShare } from './conversation-share.entity';
 import { Message } from './message.entity';
 import { MessageReaction } from './message-reaction.entity';
 import { MessageVersion } from './message-version.entity';
+import { ReadReceipt } from './read-receipt.entity';
 import { UsageRecord } from './usage-record.entity';
 import { ApiKey } from './api-key.entity';
 import { MfaRecoveryCode } from './mfa-recovery-code.entity';
@@ -29,10 +30,11 @@ export * from './conversation-share.entity';
 export * from './message.entity';
 export * from './message-reaction.entity';
 export * from './message-version.entity';
+export * from './read-receipt.entity';
 export * from './usage-record.entity';
 export * from './tool.entity';
 export * from './tool-run.entity';
 export * from './tool-secret.entity';
 
 /** Every entity; MikroORM is configured with this list (no folder scanning). */
-export const ENTITIES = [User, Session, RefreshToken, ApiKey, OneTimeToken, MfaRecoveryCode, UserIdentity, Conversation, Message, MessageVersion, MessageReaction, ConversationShare, ChatTurn, UsageRecord, Tool, ToolVersion, ToolRun, ToolSecret];
+export const ENTITIES = [User, Session, RefreshToken, ApiKey, OneTimeToken, MfaRecoveryCode, UserIdentity, Conversation, Message, MessageVersion, MessageReaction, ConversationShare, ChatTurn, UsageRecord, ReadReceipt, Tool, ToolVersion, ToolRun, ToolSecret];
