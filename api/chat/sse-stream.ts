@@ -42,6 +42,12 @@ export class SseStream {
     this.reply.raw.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
+  /** A bare `data:` event (OpenAI's dialect); a string is written as is (e.g. `[DONE]`). */
+  data(payload: object | string) {
+    if (this.closed) return;
+    this.reply.raw.write(`data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`);
+  }
+
   end() {
     if (this.closed) return;
     this.reply.raw.end();

@@ -10,13 +10,13 @@ import type { chatTurnWorkflow } from '../../workflows';
 import { chatTurnWorkflowId } from '../../workflows/chat-turn/chat-turn.contract';
 import { ChatService } from '../chat/chat.service';
 import type { ChatTurnDto } from '../chat/dto/chat.dto';
+import { SseStream } from '../chat/sse-stream';
 import { TurnStreamRelay } from '../chat/turn-stream-relay.service';
 import type { Principal } from '../common/auth/principal';
 import { ProblemException } from '../common/problem/problem.exception';
 import { ModelsService } from '../models/models.service';
 import type { ChatCompletionRequestDto } from './dto/chat-completion.dto';
 import { ChunkTranslator, completionBody, completionId, CompletionMeta, openAiError, textOf, usageOf } from './openai-format';
-import { OpenAiSseWriter } from './openai-sse.writer';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 export const API_CONVERSATION_TAG = 'api';
@@ -124,7 +124,7 @@ export class ChatCompletionsService {
     this.em.clear(); // the request's entity manager is not used by the long-lived response
 
     await new Promise<void>((resolve, reject) => {
-      let out: OpenAiSseWriter | undefined;
+      let out: SseStream | undefined;
       let finished = false;
       let unsubscribe: (() => void) | undefined;
       const stop = () => {
@@ -140,7 +140,7 @@ export class ChatCompletionsService {
             reject(event.type === 'error' ? turnProblem(turn.id, event.data) : cancelledProblem(turn.id));
             return;
           }
-          out = new OpenAiSseWriter(reply, { 'x-turn-id': turn.id, 'x-conversation-id': turn.conversation.id });
+          out = new SseStream(reply, { 'x-turn-id': turn.id, 'x-conversation-id': turn.conversation.id });
           out.onClose(stop);
           resolve();
         }
