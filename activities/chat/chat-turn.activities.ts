@@ -81,18 +81,20 @@ export function createChatActivities(deps: ChatActivityDeps) {
     return fitContext(turn.conversation.systemPrompt, history, Math.max(256, candidate.contextTokens - maxTokens));
   }
 
-  async function summary(turnId: string): Promise<GenerateReplyResult> {
+  /** What an earlier attempt recorded for a completed turn: the activity result and the `done` usage. */
+  async function recorded(turnId: string): Promise<{ result: GenerateReplyResult; usage: TurnUsage }> {
     const em = deps.orm.em.fork();
     const turn = await em.findOneOrFail(ChatTurn, turnId);
-    const usage = await em.findOne(UsageRecord, { sourceId: turnId });
-    return {
-      assistantMessageId: turn.assistantMessageId ?? '',
-      provider: usage?.provider ?? 'unknown',
-      finishReason: 'stop',
-      inputTokens: usage?.inputTokens ?? 0,
-      outputTokens: usage?.outputTokens ?? 0,
-      costUsd: usage?.costUsd ?? '0.00000000',
+    const u = await em.findOne(UsageRecord, { sourceId: turnId });
+    const usage: TurnUsage = {
+      inputTokens: u?.inputTokens ?? 0,
+      outputTokens: u?.outputTokens ?? 0,
+      costUsd: u?.costUsd ?? '0.00000000',
+      provider: u?.provider ?? 'unknown',
+      model: u?.model ?? turn.model,
     };
+    const { inputTokens, outputTokens, costUsd: cost, provider } = usage;
+    return { result: { assistantMessageId: turn.assistantMessageId ?? '', provider, finishReason: 'stop', inputTokens, outputTokens, costUsd: cost }, usage };
   }
 
   function usageOf(p: Produced): TurnUsage {
@@ -119,12 +121,12 @@ export function createChatActivities(deps: ChatActivityDeps) {
 
       if (turn.status === TurnStatus.Completed) {
         // An earlier attempt recorded the reply but died before reporting it.
-        const done = await summary(turn.id);
+        const { result, usage } = await recorded(turn.id);
         if (!(await stream.hasTerminalEvent())) {
-          const msg = await em.findOne(Message, done.assistantMessageId);
-          await stream.append({ type: 'done', data: { messageId: done.assistantMessageId, content: msg?.content, finishReason: 'stop', usage: { ...done, model: turn.model } } });
+          const msg = await em.findOne(Message, result.assistantMessageId);
+          await stream.append({ type: 'done', data: { messageId: result.assistantMessageId, content: msg?.content, finishReason: 'stop', usage } });
         }
-        return done;
+        return result;
       }
       if (turn.status !== TurnStatus.Running) throw ApplicationFailure.nonRetryable(`chat turn is ${turn.status}`, 'TurnNotFoundError');
       if (ctx.info.attempt > 1 && (await stream.hasTokens())) {
@@ -184,7 +186,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
       if (!produced) throw ApplicationFailure.nonRetryable(`no provider is configured for model ${turn.model}`, 'ProviderBadRequestError', { status: 400, title: 'Unknown model', detail: `No provider serves ${turn.model}` });
 
       const { won, current } = await persist(turn, TurnStatus.Completed, produced.text, produced);
-      if (!won) return summary(turn.id);
+      if (!won) return (await recorded(turn.id)).result;
       const usage = usageOf(produced);
       await stream.append({ type: 'done', data: { messageId: current.assistantMessageId!, content: produced.text, finishReason: produced.finishReason, usage } });
       return {

@@ -27,10 +27,13 @@ export class TurnStreamWriter {
     await this.redis.xadd(this.key, '*', ...encodeTurnEvent({ type: 'token', data: { text } }));
   }
 
+  /** Looks at the tail, not just the last entry: a losing racer's stray token may follow a `done`. */
   async hasTerminalEvent(): Promise<boolean> {
-    const last = await this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1);
-    const event = last[0] ? decodeTurnEvent(last[0][1]) : undefined;
-    return !!event && TERMINAL_EVENTS.has(event.type);
+    const tail = await this.redis.xrevrange(this.key, '+', '-', 'COUNT', 32);
+    return tail.some(([, fields]) => {
+      const event = decodeTurnEvent(fields);
+      return !!event && TERMINAL_EVENTS.has(event.type);
+    });
   }
 
   async hasTokens(): Promise<boolean> {
