@@ -13,8 +13,8 @@
  *       gateway and direct;
  *   (c) turns/s: short echo turns at concurrency 32 and 64 for a bounded duration;
  *   (d) API RSS per idle SSE connection (follow-streams of one finished turn, resumed after its last
- *       event, so nothing more comes: truly idle, only the 15 s keepalive comment), and per idle WS
- *       connection when /api/v3/chat/ws exists.
+ *       event, so nothing more comes: truly idle, only the 15 s keepalive comment), and per idle
+ *       authenticated WS connection on /api/v3/chat/ws ("WS: not available" when the API lacks it).
  * Load goes to 127.0.0.1 only; every loop is bounded in count and time. The load generator uses one
  * undici keep-alive Agent per concurrency slot. Idle SSE connections are raw sockets (one request each,
  * no client-side parser) so 10,000 of them stay cheap in this process.
@@ -27,12 +27,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { connect, Socket } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
+import { WebSocket } from 'ws';
 import { StubLlmServer } from '../test/support/stub-llm-server';
 import { stubModel } from '../test/support/stub-llm';
 
@@ -134,6 +136,8 @@ interface TurnSample {
   total: number;
   turnId?: string;
   lastId?: string;
+  /** Gateway only: ms from sending the request to the `turn` event (the API has stored and started the turn). */
+  turnEvent?: number;
 }
 
 interface SseBlock {
@@ -208,6 +212,7 @@ async function gatewayTurn(agent: Agent, model: string, message: string): Promis
           sample.error = 'reset (retry/fallback) seen';
         } else if (ev.event === 'turn') {
           sample.turnId = (JSON.parse(ev.data) as { turnId: string }).turnId;
+          sample.turnEvent = now - t0;
         } else if (ev.event === 'done') {
           sample.ok = !Number.isNaN(sample.ttft);
           if (!sample.ok) sample.error = 'done without tokens';
@@ -349,6 +354,15 @@ async function benchTtft() {
         `direct p50 ${f(p50(d))} p99 ${f(p99(d))} ms (n=${d.length}, errors ${de.count}); ` +
         `gateway full turn p50 ${f(p50(gateway.samples.filter((s) => s.ok).map((s) => s.total)))} ms`,
     );
+    // Where gateway TTFT goes: request → `turn` event (auth, rows stored, first XADD, workflow start),
+    // then `turn` event → first token (Temporal dispatch, workflow task, activity, provider, relay).
+    const okG = gateway.samples.filter((s) => s.ok && s.turnEvent !== undefined);
+    const apiPart = okG.map((s) => s.turnEvent!);
+    const wfPart = okG.map((s) => s.ttft - s.turnEvent!);
+    log(
+      `TTFT c=${c} split: request→turn event p50 ${f(p50(apiPart))} p99 ${f(p99(apiPart))} ms; ` +
+        `turn event→first token p50 ${f(p50(wfPart))} p99 ${f(p99(wfPart))} ms`,
+    );
     const target50 = c === 1 ? '≤ 15' : undefined;
     const target99 = c === 1 ? '≤ 40' : undefined;
     rows.push({ metric: `TTFT c=${c} p50 (ms)`, gateway: p50(g), direct: p50(d), added: p50(g) - p50(d), target: target50, pass: target50 ? p50(g) - p50(d) <= 15 : undefined });
@@ -381,13 +395,69 @@ async function benchGap() {
   }
 }
 
+// ------------------------------------------------------------------------------------------ CPU per component
+
+const CLK_TCK = 100; // USER_HZ on Linux
+
+/** utime+stime of a process, in ms (0 when it is gone). */
+function cpuMsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
+function pidFile(name: string): number | undefined {
+  try {
+    return Number(readFileSync(join(RUN_DIR, `${name}.pid`), 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU ms used so far by each process of the stack (Postgres: the postmaster and its backends). */
+function cpuSnapshot(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const name of ['api', 'worker-interactive', 'temporal', 'redis']) {
+    const pid = pidFile(name);
+    if (pid) out.set(name, cpuMsOf(pid));
+  }
+  const pg = pidFile('postgres');
+  if (pg) {
+    let total = cpuMsOf(pg);
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pg) total += cpuMsOf(Number(entry));
+      } catch {
+        /* gone */
+      }
+    }
+    out.set('postgres', total);
+  }
+  out.set('bench (client+stub)', cpuMsOf(process.pid));
+  return out;
+}
+
+function cpuPerTurn(before: Map<string, number>, after: Map<string, number>, turns: number): string {
+  return [...after]
+    .map(([name, ms]) => `${name} ${f((ms - (before.get(name) ?? 0)) / Math.max(1, turns), 1)}`)
+    .join(', ');
+}
+
 // ------------------------------------------------------------------------------------------ (c) turns/s
 
 async function benchTps() {
   for (const c of OPT.tpsConcurrency) {
     await freshToken();
     log(`turns/s: echo turns at concurrency ${c} for ${OPT.tpsSeconds}s`);
+    const cpuBefore = cpuSnapshot();
     const run = await runSlots(c, { seconds: OPT.tpsSeconds }, (a) => gatewayTurn(a, 'echo', 'short turn'));
+    const cpuAfter = cpuSnapshot();
     const ok = run.samples.filter((s) => s.ok);
     const e = errorsOf(run.samples);
     const tps = ok.length / run.elapsed;
@@ -395,6 +465,7 @@ async function benchTps() {
       `turns/s c=${c}: ${f(tps, 1)} completed/s (${ok.length} in ${f(run.elapsed, 1)}s), errors ${e.count}${e.first ? ` (${e.first})` : ''}; ` +
         `turn latency p50 ${f(p50(ok.map((s) => s.total)))} p99 ${f(p99(ok.map((s) => s.total)))} ms, TTFT p50 ${f(p50(ok.map((s) => s.ttft)))} ms`,
     );
+    log(`turns/s c=${c}: CPU ms per completed turn (backends of Postgres summed; backends that exit are not counted): ${cpuPerTurn(cpuBefore, cpuAfter, ok.length)}`);
     rows.push({ metric: `turns/s c=${c}`, gateway: tps, target: '≥ 150', pass: tps >= 150, note: `errors ${e.count}` });
   }
 }
@@ -471,8 +542,19 @@ interface IdleResult {
   note?: string;
 }
 
+/** An idle connection held open by the bench. */
+interface IdleConn {
+  alive(): boolean;
+  close(): void;
+}
+
+const rawConn = (socket: Socket): IdleConn => ({
+  alive: () => !socket.destroyed && socket.readyState === 'open',
+  close: () => socket.destroy(),
+});
+
 /** Opens up to `n` idle connections with `open`, `parallel` at a time; measures API RSS before/after. */
-async function measureIdle(label: string, n: number, open: () => Promise<Socket>): Promise<IdleResult> {
+async function measureIdle(label: string, n: number, open: () => Promise<IdleConn>): Promise<IdleResult> {
   const pid = apiPid();
   const apiLim = nofile(pid);
   const apiFds = openFds(pid);
@@ -488,7 +570,7 @@ async function measureIdle(label: string, n: number, open: () => Promise<Socket>
   await sleep(3000);
   const rssBefore = rssKb(pid);
   log(`${label}: API pid ${pid} VmRSS before ${rssBefore} kB; opening ${cap} idle connections (${OPT.openParallel} at a time)`);
-  const sockets: Socket[] = [];
+  const sockets: IdleConn[] = [];
   let started = 0;
   let failures = 0;
   let firstError: string | undefined;
@@ -509,14 +591,14 @@ async function measureIdle(label: string, n: number, open: () => Promise<Socket>
   );
   const openSecs = (performance.now() - t0) / 1000;
   await sleep(5000);
-  const alive = sockets.filter((s) => !s.destroyed && s.readyState === 'open').length;
+  const alive = sockets.filter((s) => s.alive()).length;
   const rssAfter = rssKb(pid);
   const kbPerConn = (rssAfter - rssBefore) / Math.max(1, alive);
   log(
     `${label}: ${alive} open and idle after ${f(openSecs, 1)}s (failures ${failures}${firstError ? `: ${firstError}` : ''}); ` +
       `VmRSS after ${rssAfter} kB → ${f(kbPerConn, 2)} KB per connection`,
   );
-  for (const s of sockets) s.destroy();
+  for (const s of sockets) s.close();
   await sleep(2000);
   log(`${label}: closed; VmRSS now ${rssKb(pid)} kB`);
   const reasons = [capNote, failures ? `${failures} failed to open (${firstError})` : undefined, alive < started - failures ? `${started - failures - alive} closed by the server while idle` : undefined].filter(Boolean);
@@ -538,7 +620,7 @@ async function benchIdleSse() {
       socket.destroy();
       throw new Error(firstBytes.split('\r\n')[0]);
     }
-    return socket;
+    return rawConn(socket);
   });
   rows.push({
     metric: `idle SSE KB/conn (${res.opened} open)`,
@@ -558,21 +640,31 @@ async function probeWs(): Promise<{ available: boolean; status: string }> {
     const { socket, firstBytes } = await openRaw(head, (t) => t.includes('\r\n'));
     socket.destroy();
     const status = firstBytes.split('\r\n')[0];
-    return { available: / 101 /.test(status), status };
+    return { available: !/ 404 /.test(status), status };
   } catch (err) {
     return { available: false, status: (err as Error).message };
   }
 }
 
 /**
- * TODO(ws-bench): FILL IN once /api/v3/chat/ws lands (api/chat-ws/chat-ws.protocol.ts, README).
- * Open `n` authenticated, idle WebSocket connections through measureIdle(): each `open()` should
- * upgrade (raw socket as in probeWs, or the `ws` package), authenticate the way the protocol says
- * (header, query or first message), wait for the server's ack, then leave the socket idle.
- * Return the IdleResult; benchIdleWs() puts it in the table.
+ * Idle authenticated sockets on WS /api/v3/chat/ws (api/chat-ws/chat-ws.protocol.ts): the credential
+ * goes on the upgrade (Authorization: Bearer), so an open socket is an authenticated one; nothing is
+ * sent after that. The `ws` client answers the server's 30 s pings, so the sockets are not dropped.
  */
-async function measureIdleWs(_n: number): Promise<IdleResult | undefined> {
-  return undefined;
+async function measureIdleWs(n: number): Promise<IdleResult> {
+  const token = await freshToken();
+  const url = `ws://${API_HOST}:${API_PORT}/api/v3/chat/ws`;
+  return measureIdle('idle WS', n, async () => {
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false, handshakeTimeout: 30_000 });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: HTTP ${res.statusCode}`)));
+    });
+    ws.on('error', () => undefined);
+    ws.on('message', () => undefined);
+    return { alive: () => ws.readyState === WebSocket.OPEN, close: () => ws.terminate() };
+  });
 }
 
 async function benchIdleWs() {
@@ -584,12 +676,12 @@ async function benchIdleWs() {
     return;
   }
   const res = await measureIdleWs(OPT.wsConns);
-  if (!res) {
-    log(`WS: /api/v3/chat/ws answers (${probe.status}) but measureIdleWs() is not written yet (TODO(ws-bench))`);
-    rows.push({ metric: 'idle WS KB/conn', note: 'endpoint exists; measureIdleWs() TODO' });
-    return;
-  }
-  rows.push({ metric: `idle WS KB/conn (${res.opened} open)`, gateway: res.kbPerConn, note: res.note });
+  rows.push({
+    metric: `idle WS KB/conn (${res.opened} open)`,
+    gateway: res.kbPerConn,
+    note: `API VmRSS ${Math.round(res.rssBefore / 1024)}→${Math.round(res.rssAfter / 1024)} MB`,
+  });
+  if (res.opened < OPT.wsConns) notes.push(`idle WS: ${res.opened} of ${OPT.wsConns} opened${res.note ? ` — ${res.note}` : ''}`);
 }
 
 // ------------------------------------------------------------------------------------------ main
@@ -612,8 +704,11 @@ function printTable() {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const b of body) console.log(line(b));
   console.log('(turns/s: the target applies to the gateway figure; "added" = gateway − direct at the same quantile)');
+  console.log(`machine: ${cpus().length} CPUs; load average at start ${startLoad}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes share these cores)`);
   for (const n of notes) console.log(`note: ${n}`);
 }
+
+const startLoad = loadavg().map((l) => l.toFixed(2)).join(' ');
 
 async function main() {
   const stub = new StubLlmServer();
