@@ -534,6 +534,8 @@ function openRaw(head: string, ready: (text: string) => boolean): Promise<{ sock
   });
 }
 
+let idleRuns = 0;
+
 interface IdleResult {
   opened: number;
   kbPerConn: number;
@@ -567,6 +569,7 @@ async function measureIdle(label: string, n: number, open: () => Promise<IdleCon
       : undefined;
   if (capNote) log(capNote);
 
+  if (idleRuns > 0) notes.push(`${label} ran after another idle measurement in the same API process: its RSS delta may reuse heap freed by the first (for a clean figure: ./dev reload, then --only=${label.includes('WS') ? 'ws' : 'sse'})`);
   await sleep(3000);
   const rssBefore = rssKb(pid);
   log(`${label}: API pid ${pid} VmRSS before ${rssBefore} kB; opening ${cap} idle connections (${OPT.openParallel} at a time)`);
@@ -599,8 +602,16 @@ async function measureIdle(label: string, n: number, open: () => Promise<IdleCon
       `VmRSS after ${rssAfter} kB → ${f(kbPerConn, 2)} KB per connection`,
   );
   for (const s of sockets) s.close();
-  await sleep(2000);
+  // V8 keeps freed heap for a while; a later idle measurement in this run may reuse it (see README).
+  let rssClosed = rssKb(pid);
+  for (let i = 0; i < 10; i++) {
+    await sleep(2000);
+    const now = rssKb(pid);
+    if (rssClosed - now < 1024) break;
+    rssClosed = now;
+  }
   log(`${label}: closed; VmRSS now ${rssKb(pid)} kB`);
+  idleRuns++;
   const reasons = [capNote, failures ? `${failures} failed to open (${firstError})` : undefined, alive < started - failures ? `${started - failures - alive} closed by the server while idle` : undefined].filter(Boolean);
   return { opened: alive, kbPerConn, rssBefore, rssAfter, note: reasons.length ? reasons.join('; ') : undefined };
 }
