@@ -16,6 +16,7 @@ import { ToolRun } from './tool-run.entity';
 import { ToolSecret } from './tool-secret.entity';
 import { User } from './user.entity';
 import { UserIdentity } from './user-identity.entity';
+import { WorkflowDefinition, WorkflowDefinitionVersion } from './workflow-definition.entity';
 
 export * from './api-key.entity';
 export * from './mfa-recovery-code.entity';
@@ -35,6 +36,7 @@ export * from './usage-record.entity';
 export * from './tool.entity';
 export * from './tool-run.entity';
 export * from './tool-secret.entity';
+export * from './workflow-definition.entity';
 
 /** Every entity; MikroORM is configured with this list (no folder scanning). */
-export const ENTITIES = [User, Session, RefreshToken, ApiKey, OneTimeToken, MfaRecoveryCode, UserIdentity, Conversation, Message, MessageVersion, MessageReaction, ConversationShare, ChatTurn, UsageRecord, ReadReceipt, Tool, ToolVersion, ToolRun, ToolSecret];
+export const ENTITIES = [User, Session, RefreshToken, ApiKey, OneTimeToken, MfaRecoveryCode, UserIdentity, Conversation, Message, MessageVersion, MessageReaction, ConversationShare, ChatTurn, UsageRecord, ReadReceipt, Tool, ToolVersion, ToolRun, ToolSecret, WorkflowDefinition, WorkflowDefinitionVersion];
