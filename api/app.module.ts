@@ -4,6 +4,7 @@ import { ConfigModule } from '../shared/config/config.module';
 import { PersistenceModule } from '../shared/persistence/persistence.module';
 import { RedisModule } from '../shared/redis/redis.module';
 import { TemporalClientModule } from '../temporal/temporal-client.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ChatModule } from './chat/chat.module';
 import { ChatWsModule } from './chat-ws/chat-ws.module';
@@ -27,6 +28,7 @@ import { UsersModule } from './users/users.module';
     RedisModule,
     TemporalClientModule,
     AuthCoreModule,
+    AuditModule,
     MailModule,
     AuthModule,
     MonitoringModule,

@@ -1,11 +1,15 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import Redis from 'ioredis';
 import { createTransport } from 'nodemailer';
+import { createAuditRecordActivities } from '../activities/audit/audit-record.activities';
+import { createAuditReportActivities } from '../activities/audit/audit-report.activities';
+import { createAuditRetentionActivities } from '../activities/audit/audit-retention.activities';
 import { createChatActivities } from '../activities/chat/chat-turn.activities';
 import { createReplyProviders } from '../activities/chat/llm-reply-providers';
 import { createSummarizeActivities } from '../activities/chat/summarize.activities';
 import { createProviders } from '../activities/llm/provider.factory';
 import { createEmailActivities } from '../activities/notifications/email.activities';
+import { anchorKeyFrom } from '../shared/audit/audit-hash';
 import type { AppConfig } from '../shared/config/app-config';
 import { mikroOrmConfig } from '../shared/persistence/mikro-orm.config';
 
@@ -25,6 +29,9 @@ export async function buildActivities(config: AppConfig) {
       defaultMaxTokens: config.CHAT_DEFAULT_MAX_TOKENS,
     }),
     ...createSummarizeActivities({ orm, providers }),
+    ...createAuditRecordActivities({ orm }),
+    ...createAuditReportActivities({ orm }),
+    ...createAuditRetentionActivities({ orm, retentionDays: config.AUDIT_RETENTION_DAYS, anchorKey: anchorKeyFrom(config.DATA_ENCRYPTION_KEY) }),
   };
   const close = async () => {
     transport.close();

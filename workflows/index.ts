@@ -1,4 +1,6 @@
 // Every workflow the workers run. The worker bundle is built from this file.
+export { auditReportWorkflow } from './audit-report/audit-report.workflow';
+export { auditRetentionWorkflow } from './audit-retention/audit-retention.workflow';
 export { chatTurnWorkflow } from './chat-turn/chat-turn.workflow';
 export { declarativeRunWorkflow } from './declarative-run/declarative-run.workflow';
 export { sendEmailWorkflow } from './send-email/send-email.workflow';

@@ -5,6 +5,7 @@ import { AppConfig } from '../../shared/config/app-config';
 import { BuiltInRole } from '../../shared/domain/roles';
 import { OneTimeTokenPurpose, User, UserStatus } from '../../shared/persistence/entities';
 import { hashPassword } from '../../shared/security/password-hasher';
+import { AuditService } from '../audit/audit.service';
 import { OneTimeTokens } from '../auth/one-time-tokens.service';
 import type { Principal } from '../common/auth/principal';
 import { afterCursor, decodeCursor, toPage } from '../common/pagination/cursor-page';
@@ -30,6 +31,7 @@ export class UsersService {
     private readonly oneTimeTokens: OneTimeTokens,
     private readonly mail: EmailDispatcher,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   async list(query: ListUsersQueryDto): Promise<UserPageDto> {
@@ -64,6 +66,7 @@ export class UsersService {
   }
 
   async update(principal: Principal, id: string, dto: UpdateUserDto): Promise<UserDto> {
+    let accessChange: { before: Record<string, unknown>; after: Record<string, unknown> } | undefined;
     const user = await this.lifecycle.withAdminSetLock(async (em) => {
       const user = await this.findOrFail(em, id);
       if (user.status === UserStatus.Deleted) throw Problems.conflict('A deleted user cannot be changed');
@@ -75,6 +78,7 @@ export class UsersService {
       if (demoted || suspended) await this.lifecycle.assertNotLastAdmin(em, user);
 
       const wasActive = user.status === UserStatus.Active;
+      const before = { role: user.role, status: user.status };
       if (dto.name !== undefined) user.name = dto.name;
       if (dto.role !== undefined) user.role = dto.role;
       if (dto.status !== undefined) user.status = dto.status;
@@ -83,8 +87,11 @@ export class UsersService {
       // Access tokens and keys already fail on the status check; sessions must not outlive the suspension.
       // API keys are kept, so they work again on reactivation.
       if (wasActive && suspended) await this.lifecycle.revokeSessions(em, user.id, 'user-suspended');
+      if (before.role !== user.role || before.status !== user.status) accessChange = { before, after: { role: user.role, status: user.status } };
       return user;
     });
+    // Recorded once committed: a rolled-back change is not in the trail.
+    if (accessChange) this.audit.record({ actor: principal, action: 'user.access_changed', resource: { type: 'user', id: user.id }, ...accessChange });
     return UserDto.from(user);
   }
 

@@ -123,6 +123,10 @@ export class AppConfig {
   @Transform(toBool) @IsBoolean()
   SWAGGER_ENABLED = true;
 
+  /** Audit events older than this are deleted daily; the last one deleted becomes the chain's signed anchor. */
+  @Type(() => Number) @IsInt() @Min(1)
+  AUDIT_RETENTION_DAYS = 365;
+
   /** An OpenAI-compatible endpoint (vLLM, Ollama, LM Studio…); with only OPENAI_API_KEY set, OpenAI itself. */
   @IsOptional() @IsString()
   OPENAI_COMPATIBLE_BASE_URL?: string;

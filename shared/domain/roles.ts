@@ -12,6 +12,9 @@ export enum Permission {
   ToolsRead = 'tools:read',
   ToolsRun = 'tools:run',
   ToolsManage = 'tools:manage',
+  /** Admin only: the audit trail, reports and the chain check. */
+  AuditRead = 'audit:read',
+  AuditManage = 'audit:manage',
 }
 
 export enum BuiltInRole {
