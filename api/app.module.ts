@@ -18,6 +18,7 @@ import { ModelsModule } from './models/models.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { SummariesModule } from './summaries/summaries.module';
 import { OpenAiModule } from './openai/openai.module';
+import { ToolsModule } from './tools/tools.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
@@ -40,6 +41,7 @@ import { UsersModule } from './users/users.module';
     SummariesModule,
     ModelsModule,
     OpenAiModule,
+    ToolsModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
 })

@@ -9,9 +9,13 @@ import { createReplyProviders } from '../activities/chat/llm-reply-providers';
 import { createSummarizeActivities } from '../activities/chat/summarize.activities';
 import { createProviders } from '../activities/llm/provider.factory';
 import { createEmailActivities } from '../activities/notifications/email.activities';
+import { DestinationPolicy } from '../activities/tools/safe-http/destination-policy';
+import { SafeHttpClient } from '../activities/tools/safe-http/safe-http.client';
+import { createToolRunActivities } from '../activities/tools/tool-run.activities';
 import { anchorKeyFrom } from '../shared/audit/audit-hash';
 import type { AppConfig } from '../shared/config/app-config';
 import { mikroOrmConfig } from '../shared/persistence/mikro-orm.config';
+import { SecretBox } from '../shared/security/secret-box';
 
 /** Every activity implementation, built over this process's dependencies; `close` releases them. */
 export async function buildActivities(config: AppConfig) {
@@ -29,6 +33,7 @@ export async function buildActivities(config: AppConfig) {
       defaultMaxTokens: config.CHAT_DEFAULT_MAX_TOKENS,
     }),
     ...createSummarizeActivities({ orm, providers }),
+    ...createToolRunActivities({ orm, redis, secrets: new SecretBox(config.DATA_ENCRYPTION_KEY), http: new SafeHttpClient(DestinationPolicy.fromEnv(config.TOOL_HTTP_ALLOW_HOSTS)) }),
     ...createAuditRecordActivities({ orm }),
     ...createAuditReportActivities({ orm }),
     ...createAuditRetentionActivities({ orm, retentionDays: config.AUDIT_RETENTION_DAYS, anchorKey: anchorKeyFrom(config.DATA_ENCRYPTION_KEY) }),

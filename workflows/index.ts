@@ -5,3 +5,4 @@ export { chatTurnWorkflow } from './chat-turn/chat-turn.workflow';
 export { declarativeRunWorkflow } from './declarative-run/declarative-run.workflow';
 export { sendEmailWorkflow } from './send-email/send-email.workflow';
 export { summarizeConversationWorkflow } from './summarize-conversation/summarize-conversation.workflow';
+export { toolRunWorkflow } from './tool-run/tool-run.workflow';

@@ -127,6 +127,10 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(1)
   AUDIT_RETENTION_DAYS = 365;
 
+  /** Hosts tool HTTP calls may reach although they are private (`host` or `host:port`, comma-separated); everything else must be public. */
+  @IsString()
+  TOOL_HTTP_ALLOW_HOSTS = '';
+
   /** An OpenAI-compatible endpoint (vLLM, Ollama, LM Studio…); with only OPENAI_API_KEY set, OpenAI itself. */
   @IsOptional() @IsString()
   OPENAI_COMPATIBLE_BASE_URL?: string;
