@@ -214,10 +214,18 @@ export async function declarativeRunWorkflow(run: DeclarativeRunInput): Promise<
         (err: unknown) => void (failure ??= err),
       ),
     );
-    await condition(() => finished.length >= need || failure !== undefined);
+    // A cancel of the run reaches the branches through their scopes; wait for them to wind down.
+    let cancelled: unknown;
+    try {
+      await condition(() => finished.length >= need || failure !== undefined);
+    } catch (err) {
+      if (!isCancellation(err)) throw err;
+      cancelled = err;
+    }
     // The join is met (or a branch failed): the branches still running are not needed any more.
     for (const [k, sc] of scopes.entries()) if (!finished.includes(k)) sc.cancel();
     await Promise.all(branches);
+    if (cancelled !== undefined) throw cancelled;
     if (failure !== undefined && finished.length < need) throw failure;
     const stop = stops.find((x) => x === 'rejected') ?? stops.find((x) => x === 'end');
     return { stop, output: { join: node.join ?? 'all', completed: finished.map((k) => node.branches[k].id ?? `branch-${k}`) } };
