@@ -9,6 +9,9 @@ import { createReplyProviders } from '../activities/chat/llm-reply-providers';
 import { createSummarizeActivities } from '../activities/chat/summarize.activities';
 import { createProviders } from '../activities/llm/provider.factory';
 import { createEmailActivities } from '../activities/notifications/email.activities';
+import { createEngineActivities } from '../activities/engine/engine.activities';
+import { configuredProviderNames } from '../activities/llm/provider.factory';
+import { defaultModelId } from '../shared/domain/model-registry';
 import { DestinationPolicy } from '../activities/tools/safe-http/destination-policy';
 import { SafeHttpClient } from '../activities/tools/safe-http/safe-http.client';
 import { createToolRunActivities } from '../activities/tools/tool-run.activities';
@@ -33,6 +36,7 @@ export async function buildActivities(config: AppConfig) {
       defaultMaxTokens: config.CHAT_DEFAULT_MAX_TOKENS,
     }),
     ...createSummarizeActivities({ orm, providers }),
+    ...createEngineActivities({ orm, providers, http: new SafeHttpClient(DestinationPolicy.fromEnv(config.TOOL_HTTP_ALLOW_HOSTS)), defaultModel: defaultModelId(configuredProviderNames(config)) }),
     ...createToolRunActivities({ orm, redis, secrets: new SecretBox(config.DATA_ENCRYPTION_KEY), http: new SafeHttpClient(DestinationPolicy.fromEnv(config.TOOL_HTTP_ALLOW_HOSTS)) }),
     ...createAuditRecordActivities({ orm }),
     ...createAuditReportActivities({ orm }),
