@@ -138,6 +138,11 @@ interface TurnSample {
   lastId?: string;
   /** Gateway only: ms from sending the request to the `turn` event (the API has stored and started the turn). */
   turnEvent?: number;
+  /**
+   * Gateway only, wall clock (Date.now(), the same clock as Redis stream ids on this machine):
+   * request sent, `turn` entry written (its stream id), first `token` entry written, first token received.
+   */
+  wall?: { sent: number; turnXadd?: number; tokenXadd?: number; tokenRecv?: number };
 }
 
 interface SseBlock {
@@ -182,6 +187,7 @@ function failed(error: string, t0: number): TurnSample {
 /** POST /chat/stream through the gateway; reads until `done` (or a terminal error). */
 async function gatewayTurn(agent: Agent, model: string, message: string): Promise<TurnSample> {
   const token = session.accessToken;
+  const wall: NonNullable<TurnSample['wall']> = { sent: Date.now() };
   const t0 = performance.now();
   try {
     const res = await request(`${API}/chat/stream`, {
@@ -197,14 +203,18 @@ async function gatewayTurn(agent: Agent, model: string, message: string): Promis
       return failed(`HTTP ${res.statusCode} ${text.slice(0, 200)}`, t0);
     }
     const parser = new SseParser();
-    const sample: TurnSample = { ok: false, ttft: NaN, tokenAt: [], total: NaN };
+    const sample: TurnSample = { ok: false, ttft: NaN, tokenAt: [], total: NaN, wall };
     res.body.setEncoding('utf8');
     for await (const chunk of res.body as AsyncIterable<string>) {
       const now = performance.now();
       for (const ev of parser.push(chunk)) {
         sample.lastId = ev.id ?? sample.lastId;
         if (ev.event === 'token') {
-          if (!sample.tokenAt.length) sample.ttft = now - t0;
+          if (!sample.tokenAt.length) {
+            sample.ttft = now - t0;
+            wall.tokenRecv = Date.now();
+            wall.tokenXadd = Number(ev.id?.split('-')[0]);
+          }
           sample.tokenAt.push(now);
         } else if (ev.event === 'reset') {
           sample.tokenAt = [];
@@ -213,6 +223,7 @@ async function gatewayTurn(agent: Agent, model: string, message: string): Promis
         } else if (ev.event === 'turn') {
           sample.turnId = (JSON.parse(ev.data) as { turnId: string }).turnId;
           sample.turnEvent = now - t0;
+          wall.turnXadd = Number(ev.id?.split('-')[0]);
         } else if (ev.event === 'done') {
           sample.ok = !Number.isNaN(sample.ttft);
           if (!sample.ok) sample.error = 'done without tokens';
@@ -363,6 +374,18 @@ async function benchTtft() {
       `TTFT c=${c} split: request→turn event p50 ${f(p50(apiPart))} p99 ${f(p99(apiPart))} ms; ` +
         `turn event→first token p50 ${f(p50(wfPart))} p99 ${f(p99(wfPart))} ms`,
     );
+    // The same, by stream-id timestamps (ms): what happens before the API writes `turn`, between that
+    // and the worker writing the first token (workflow start + Temporal + activity + provider), and
+    // from that write to the client (relay + SSE).
+    const walls = okG.map((s) => s.wall!).filter((w) => w.turnXadd && w.tokenXadd && w.tokenRecv);
+    const part = (fn: (w: NonNullable<TurnSample['wall']>) => number) => {
+      const v = walls.map(fn);
+      return `p50 ${f(p50(v), 0)} p99 ${f(p99(v), 0)}`;
+    };
+    log(
+      `TTFT c=${c} by stream ids (ms, 1 ms resolution): request→turn XADD ${part((w) => w.turnXadd! - w.sent)}; ` +
+        `turn XADD→first token XADD ${part((w) => w.tokenXadd! - w.turnXadd!)}; first token XADD→client ${part((w) => w.tokenRecv! - w.tokenXadd!)}`,
+    );
     const target50 = c === 1 ? '≤ 15' : undefined;
     const target99 = c === 1 ? '≤ 40' : undefined;
     rows.push({ metric: `TTFT c=${c} p50 (ms)`, gateway: p50(g), direct: p50(d), added: p50(g) - p50(d), target: target50, pass: target50 ? p50(g) - p50(d) <= 15 : undefined });
@@ -399,12 +422,13 @@ async function benchGap() {
 
 const CLK_TCK = 100; // USER_HZ on Linux
 
-/** utime+stime of a process, in ms (0 when it is gone). */
-function cpuMsOf(pid: number): number {
+/** utime+stime of a process (plus its reaped children's with `withChildren`), in ms (0 when it is gone). */
+function cpuMsOf(pid: number, withChildren = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+    const ticks = Number(fields[11]) + Number(fields[12]) + (withChildren ? Number(fields[13]) + Number(fields[14]) : 0);
+    return (ticks * 1000) / CLK_TCK;
   } catch {
     return 0;
   }
@@ -427,7 +451,7 @@ function cpuSnapshot(): Map<string, number> {
   }
   const pg = pidFile('postgres');
   if (pg) {
-    let total = cpuMsOf(pg);
+    let total = cpuMsOf(pg, true); // backends that exited are in the postmaster's children times
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       try {
@@ -465,7 +489,7 @@ async function benchTps() {
       `turns/s c=${c}: ${f(tps, 1)} completed/s (${ok.length} in ${f(run.elapsed, 1)}s), errors ${e.count}${e.first ? ` (${e.first})` : ''}; ` +
         `turn latency p50 ${f(p50(ok.map((s) => s.total)))} p99 ${f(p99(ok.map((s) => s.total)))} ms, TTFT p50 ${f(p50(ok.map((s) => s.ttft)))} ms`,
     );
-    log(`turns/s c=${c}: CPU ms per completed turn (backends of Postgres summed; backends that exit are not counted): ${cpuPerTurn(cpuBefore, cpuAfter, ok.length)}`);
+    log(`turns/s c=${c}: CPU ms per completed turn (Postgres: postmaster and backends): ${cpuPerTurn(cpuBefore, cpuAfter, ok.length)}`);
     rows.push({ metric: `turns/s c=${c}`, gateway: tps, target: '≥ 150', pass: tps >= 150, note: `errors ${e.count}` });
   }
 }
@@ -542,6 +566,8 @@ interface IdleResult {
   rssBefore: number;
   rssAfter: number;
   note?: string;
+  /** Another idle phase ran before in this API process: the delta may reuse the heap it freed. */
+  unreliable: boolean;
 }
 
 /** An idle connection held open by the bench. */
@@ -569,7 +595,8 @@ async function measureIdle(label: string, n: number, open: () => Promise<IdleCon
       : undefined;
   if (capNote) log(capNote);
 
-  if (idleRuns > 0) notes.push(`${label} ran after another idle measurement in the same API process: its RSS delta may reuse heap freed by the first (for a clean figure: ./dev reload, then --only=${label.includes('WS') ? 'ws' : 'sse'})`);
+  const unreliable = idleRuns > 0;
+  if (unreliable) notes.push(`${label} ran after another idle measurement in the same API process: its RSS delta may reuse heap freed by the first (for a clean figure: ./dev reload, then --only=${label.includes('WS') ? 'ws' : 'sse'})`);
   await sleep(3000);
   const rssBefore = rssKb(pid);
   log(`${label}: API pid ${pid} VmRSS before ${rssBefore} kB; opening ${cap} idle connections (${OPT.openParallel} at a time)`);
@@ -613,7 +640,7 @@ async function measureIdle(label: string, n: number, open: () => Promise<IdleCon
   log(`${label}: closed; VmRSS now ${rssKb(pid)} kB`);
   idleRuns++;
   const reasons = [capNote, failures ? `${failures} failed to open (${firstError})` : undefined, alive < started - failures ? `${started - failures - alive} closed by the server while idle` : undefined].filter(Boolean);
-  return { opened: alive, kbPerConn, rssBefore, rssAfter, note: reasons.length ? reasons.join('; ') : undefined };
+  return { opened: alive, kbPerConn, rssBefore, rssAfter, note: reasons.length ? reasons.join('; ') : undefined, unreliable };
 }
 
 async function benchIdleSse() {
@@ -636,7 +663,7 @@ async function benchIdleSse() {
   rows.push({
     metric: `idle SSE KB/conn (${res.opened} open)`,
     gateway: res.kbPerConn,
-    note: `API VmRSS ${Math.round(res.rssBefore / 1024)}→${Math.round(res.rssAfter / 1024)} MB`,
+    note: `API VmRSS ${Math.round(res.rssBefore / 1024)}→${Math.round(res.rssAfter / 1024)} MB${res.unreliable ? '; UNRELIABLE (see note)' : ''}`,
   });
   if (res.opened < OPT.sseConns) notes.push(`idle SSE: ${res.opened} of ${OPT.sseConns} opened${res.note ? ` — ${res.note}` : ''}`);
 }
@@ -690,7 +717,7 @@ async function benchIdleWs() {
   rows.push({
     metric: `idle WS KB/conn (${res.opened} open)`,
     gateway: res.kbPerConn,
-    note: `API VmRSS ${Math.round(res.rssBefore / 1024)}→${Math.round(res.rssAfter / 1024)} MB`,
+    note: `API VmRSS ${Math.round(res.rssBefore / 1024)}→${Math.round(res.rssAfter / 1024)} MB${res.unreliable ? '; UNRELIABLE (see note)' : ''}`,
   });
   if (res.opened < OPT.wsConns) notes.push(`idle WS: ${res.opened} of ${OPT.wsConns} opened${res.note ? ` — ${res.note}` : ''}`);
 }
