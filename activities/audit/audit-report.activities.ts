@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { auditWhere } from '../../shared/audit/audit-filters';
-import { AuditChainHead, AuditEvent, AuditReport, AuditReportStatus } from '../../shared/persistence/entities';
+import { AuditChainHead, AuditEvent, AuditReport, AuditReportPart, AuditReportStatus } from '../../shared/persistence/entities';
 import { AUDIT_REPORT_PAGE, type AuditReportFilters, type AuditReportFormat } from '../../workflows/audit-report/audit-report.contract';
 import { reportFooter, reportHeader, reportPage } from './audit-report.format';
 
@@ -10,10 +10,7 @@ export interface AuditReportActivityDeps {
 
 /** Part numbers: 0 is the header, pages follow from 1, the footer comes last. Re-writing a part replaces it. */
 async function putPart(orm: MikroORM, reportId: string, partNo: number, content: string) {
-  await orm.em.fork().getConnection().execute(
-    `insert into audit_report_parts (report_id, part_no, content) values (?, ?, ?) on conflict (report_id, part_no) do update set content = excluded.content`,
-    [reportId, partNo, content],
-  );
+  await orm.em.fork().createQueryBuilder(AuditReportPart).insert({ reportId, partNo, content }).onConflict(['reportId', 'partNo']).merge(['content']);
 }
 
 export function createAuditReportActivities(deps: AuditReportActivityDeps) {

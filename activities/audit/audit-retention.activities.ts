@@ -21,9 +21,8 @@ export function createAuditRetentionActivities(deps: AuditRetentionDeps) {
   async function purgeBatch(cutoff: Date): Promise<number> {
     return deps.orm.em.fork().transactional(async (tx) => {
       const head = await lockChainHead(tx);
-      const conn = tx.getConnection();
-      const [firstKept] = await conn.execute<{ seq: string | null }[]>(`select min(seq) as seq from audit_events where occurred_at >= ?`, [cutoff]);
-      const keepFrom = firstKept?.seq === null || firstKept?.seq === undefined ? head.headSeq + 1 : Number(firstKept.seq);
+      const firstKept = await tx.findOne(AuditEvent, { occurredAt: { $gte: cutoff } }, { orderBy: { seq: 'asc' }, fields: ['seq'] });
+      const keepFrom = firstKept ? firstKept.seq : head.headSeq + 1;
       const upTo = Math.min(keepFrom - 1, head.anchorSeq + PURGE_BATCH);
       if (upTo <= head.anchorSeq) return 0;
       const last = await tx.findOne(AuditEvent, { seq: upTo });

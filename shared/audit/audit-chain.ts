@@ -23,7 +23,7 @@ export async function lockChainHead(tx: EntityManager): Promise<AuditChainHead> 
   const head = await tx.findOne(AuditChainHead, { id: 1 }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
   if (head) return head;
   // First append ever (the migration seeds the row; this covers a truncated table).
-  await tx.getConnection().execute(`insert into audit_chain (id, head_seq, head_hash, anchor_seq, anchor_hash) values (1, 0, ?, 0, ?) on conflict do nothing`, [GENESIS_HASH, GENESIS_HASH]);
+  await tx.createQueryBuilder(AuditChainHead).insert({ id: 1, headSeq: 0, headHash: GENESIS_HASH, anchorSeq: 0, anchorHash: GENESIS_HASH }).onConflict('id').ignore();
   return tx.findOneOrFail(AuditChainHead, { id: 1 }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
 }
 
