@@ -20,6 +20,7 @@ import { SummariesModule } from './summaries/summaries.module';
 import { OpenAiModule } from './openai/openai.module';
 import { ToolsModule } from './tools/tools.module';
 import { UsersModule } from './users/users.module';
+import { WorkflowsModule } from './workflows/workflows.module';
 
 @Module({
   imports: [
@@ -41,6 +42,7 @@ import { UsersModule } from './users/users.module';
     SummariesModule,
     ModelsModule,
     OpenAiModule,
+    WorkflowsModule,
     ToolsModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

@@ -15,6 +15,10 @@ export enum Permission {
   /** Admin only: the audit trail, reports and the chain check. */
   AuditRead = 'audit:read',
   AuditManage = 'audit:manage',
+  WorkflowsRead = 'workflows:read',
+  WorkflowsRun = 'workflows:run',
+  /** Create, change and delete one's own definitions (admins: everyone's). */
+  WorkflowsManage = 'workflows:manage',
 }
 
 export enum BuiltInRole {
@@ -34,8 +38,11 @@ export const ROLE_PERMISSIONS: Record<string, readonly Permission[]> = {
     Permission.ConversationsWrite,
     Permission.ToolsRead,
     Permission.ToolsRun,
+    Permission.WorkflowsRead,
+    Permission.WorkflowsRun,
+    Permission.WorkflowsManage,
   ],
-  [BuiltInRole.Viewer]: [Permission.SelfManage, Permission.ConversationsRead, Permission.ToolsRead],
+  [BuiltInRole.Viewer]: [Permission.SelfManage, Permission.ConversationsRead, Permission.ToolsRead, Permission.WorkflowsRead],
 };
 
 export const KNOWN_ROLES = Object.keys(ROLE_PERMISSIONS);

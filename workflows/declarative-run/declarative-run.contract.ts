@@ -146,6 +146,7 @@ export interface RunState {
   status: RunStatus;
   definitionId: string;
   version: number;
+  input: Record<string, unknown>;
   steps: StepState[];
 }
 

@@ -61,7 +61,7 @@ const MAX_STEPS_PER_RUN = 5000;
 type Stop = 'end' | 'rejected' | undefined;
 
 export async function declarativeRunWorkflow(run: DeclarativeRunInput): Promise<DeclarativeRunResult> {
-  const state: RunState = { status: 'running', definitionId: run.definitionId, version: run.version, steps: [] };
+  const state: RunState = { status: 'running', definitionId: run.definitionId, version: run.version, input: run.input, steps: [] };
   const byId = new Map<string, StepState>();
   const outputs: Record<string, unknown> = {};
   const decisions: (ApprovalDecision & { approved: boolean })[] = [];
