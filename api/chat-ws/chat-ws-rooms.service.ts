@@ -3,7 +3,8 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import Redis from 'ioredis';
 import { InjectRedis } from '../../shared/redis/redis.module';
 import type { ChatWsConnection } from './chat-ws-connection';
-import type { PresenceUser, ServerFrame } from './chat-ws.protocol';
+import { ChatWsError } from './chat-ws.error';
+import { CHAT_WS_LIMITS, PresenceUser, ServerFrame } from './chat-ws.protocol';
 
 /** A presence entry lives this long unless its process refreshes it: a crashed process's sockets fade out. */
 const PRESENCE_TTL_MS = 60_000;
@@ -16,13 +17,15 @@ const CHANNEL_PREFIX = 'chat-ws:room:{';
 /**
  * Updates a room's presence set and publishes the resulting member list in one atomic step, so the
  * last presence frame every process sees is the room's current state. Members are
- * `<socket key>|<user id>|<name>`, scored by expiry time.
+ * `<socket key>|<user id>|<name>`, scored by expiry time. A full room refuses a join (-1): every
+ * change sends the whole list to every member, so room size is what bounds that cost.
  */
 const PRESENCE_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if ARGV[1] == 'add' then
+  if not redis.call('ZSCORE', KEYS[1], ARGV[2]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[5]) then return -1 end
   redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
 else
   redis.call('ZREM', KEYS[1], ARGV[2])
@@ -38,7 +41,7 @@ interface Room {
   subscribed: Promise<unknown>;
 }
 
-type PresenceCommand = { chatWsPresence(key: string, op: 'add' | 'rem', member: string, ttlMs: number, channel: string): Promise<number> };
+type PresenceCommand = { chatWsPresence(key: string, op: 'add' | 'rem', member: string, ttlMs: number, channel: string, max: number): Promise<number> };
 
 /**
  * Conversation rooms across API processes: room events go through Redis pub/sub on ONE subscriber
@@ -84,28 +87,21 @@ export class ChatWsRooms implements OnModuleInit, OnModuleDestroy {
     }
     room.members.add(conn);
     conn.joinRoom(conversationId);
-    // Subscribed first, so the joining socket sees its own presence frame.
     try {
+      // Subscribed first, so the joining socket sees its own presence frame.
       await room.subscribed;
+      if ((await this.presence(conversationId, 'add', conn)) < 0) {
+        throw new ChatWsError('too_many', `At most ${CHAT_WS_LIMITS.maxSocketsPerRoom} sockets in one conversation`);
+      }
     } catch (err) {
-      conn.leaveRoom(conversationId);
-      room.members.delete(conn);
-      if (room.members.size === 0 && this.rooms.get(conversationId) === room) this.rooms.delete(conversationId);
+      this.dropLocal(conn, conversationId);
       throw err;
     }
-    await this.presence(conversationId, 'add', conn);
   }
 
   async leave(conn: ChatWsConnection, conversationId: string): Promise<void> {
-    if (!conn.leaveRoom(conversationId)) return;
-    const room = this.rooms.get(conversationId);
-    if (room) {
-      room.members.delete(conn);
-      if (room.members.size === 0) {
-        this.rooms.delete(conversationId);
-        void this.subscriber.unsubscribe(roomChannel(conversationId)).catch(() => undefined);
-      }
-    }
+    if (!conn.inRoom(conversationId)) return;
+    this.dropLocal(conn, conversationId);
     await this.presence(conversationId, 'rem', conn);
   }
 
@@ -125,8 +121,17 @@ export class ChatWsRooms implements OnModuleInit, OnModuleDestroy {
     return { rooms: this.rooms.size, memberships: sockets };
   }
 
-  private async presence(conversationId: string, op: 'add' | 'rem', conn: ChatWsConnection) {
-    await (this.redis as unknown as PresenceCommand).chatWsPresence(presenceKey(conversationId), op, memberOf(conn), PRESENCE_TTL_MS, roomChannel(conversationId));
+  private presence(conversationId: string, op: 'add' | 'rem', conn: ChatWsConnection): Promise<number> {
+    const key = presenceKey(conversationId);
+    return (this.redis as unknown as PresenceCommand).chatWsPresence(key, op, memberOf(conn), PRESENCE_TTL_MS, roomChannel(conversationId), CHAT_WS_LIMITS.maxSocketsPerRoom);
+  }
+
+  private dropLocal(conn: ChatWsConnection, conversationId: string) {
+    conn.leaveRoom(conversationId);
+    const room = this.rooms.get(conversationId);
+    if (!room?.members.delete(conn) || room.members.size > 0) return;
+    this.rooms.delete(conversationId);
+    void this.subscriber.unsubscribe(roomChannel(conversationId)).catch(() => undefined);
   }
 
   private async refreshPresence() {

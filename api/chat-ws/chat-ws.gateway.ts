@@ -14,7 +14,8 @@ import { parseClientFrame } from './chat-ws-frames';
 import { ChatWsConnection } from './chat-ws-connection';
 import { ChatWsRooms } from './chat-ws-rooms.service';
 import { CHAT_WS_LIMITS, CHAT_WS_PATH, ClientFrame } from './chat-ws.protocol';
-import { ChatWsError, ChatWsService, errorFrameOf } from './chat-ws.service';
+import { ChatWsError } from './chat-ws.error';
+import { ChatWsService, errorFrameOf } from './chat-ws.service';
 
 /**
  * `WS /api/v3/chat/ws` on the API's own HTTP server, with bare `ws` rather than a Nest gateway:

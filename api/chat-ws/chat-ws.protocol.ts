@@ -20,6 +20,8 @@ export const CHAT_WS_LIMITS = {
   maxFollowedTurns: 16,
   /** Rooms one socket is in at once. */
   maxRooms: 64,
+  /** Sockets in one conversation's room, over every process (presence frames list them all). */
+  maxSocketsPerRoom: 32,
   /** The server pings this often; a socket that has not answered the previous ping is dropped. */
   heartbeatMs: 30_000,
   /** A socket whose unsent output exceeds this is dropped (it can resume with `follow`). */

@@ -11,24 +11,13 @@ import { ChatService } from '../chat/chat.service';
 import { TurnStreamRelay } from '../chat/turn-stream-relay.service';
 import { ConversationAccess } from '../conversations/conversation-access.service';
 import type { ChatWsConnection } from './chat-ws-connection';
+import { ChatWsError } from './chat-ws.error';
 import { ChatWsRooms } from './chat-ws-rooms.service';
 import { CHAT_WS_CLOSE, CHAT_WS_LIMITS, ClientFrame, ErrorCode, TurnFrameType } from './chat-ws.protocol';
 import { ReadReceiptsRepository } from './read-receipts.repository';
 
 type Frame<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 type Ack = (extra?: Record<string, unknown>) => void;
-
-/** A protocol error with its wire code, thrown by handlers and turned into an `error` frame. */
-export class ChatWsError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    /** Close the socket with this code once the error frame is sent. */
-    readonly closeCode?: number,
-  ) {
-    super(message);
-  }
-}
 
 /** Rules of the WebSocket chat: access checks, rooms, receipts, and turns through ChatService. */
 @Injectable()

@@ -91,6 +91,17 @@ describe('WebSocket chat (WS /api/v3/chat/ws)', () => {
       expect(await client.request({ type: 'join', conversationId })).toMatchObject({ type: 'error', code: 'unauthorized' });
       expect((await client.closed).code).toBe(4401);
     });
+
+    it('swaps the credential with auth {token}: only a valid one of the same user', async () => {
+      const device = await login(alice.email, alice.password, { 'x-forwarded-for': '10.77.0.3' });
+      const client = await open(device.body.accessToken);
+      expect(await client.request({ type: 'auth', token: 'garbage' })).toMatchObject({ type: 'error', code: 'unauthorized' });
+      expect(await client.request({ type: 'auth', token: bob.accessToken })).toMatchObject({ type: 'error', code: 'forbidden' });
+      expect(await client.request({ type: 'auth', token: aliceDevice2Token })).toMatchObject({ type: 'ack' });
+      // The original session ends; the socket lives on the swapped credential.
+      expect((await api('POST', '/auth/logout', { token: device.body.accessToken })).status).toBe(204);
+      expect(await client.request({ type: 'join', conversationId })).toMatchObject({ type: 'ack', conversationId });
+    });
   });
 
   describe('rooms: presence, typing, read receipts', () => {
@@ -150,6 +161,20 @@ describe('WebSocket chat (WS /api/v3/chat/ws)', () => {
       // Nothing the sender did came back to it.
       expect(phone.seen('typing')).toHaveLength(0);
       expect(laptop.seen('read')).toHaveLength(0);
+    });
+
+    it('caps the sockets in one room (presence frames list them all), and frees the place on leave', async () => {
+      const room = await api('POST', '/conversations', { token: alice.accessToken, body: { title: 'crowded' } });
+      expect(room.status).toBe(201);
+      const id = room.body.id as string;
+      const clients = await Promise.all(Array.from({ length: 33 }, () => open(alice.accessToken)));
+      const answers = [];
+      for (const c of clients) answers.push(await c.request({ type: 'join', conversationId: id }));
+      expect(answers.slice(0, 32).every((a) => a.type === 'ack')).toBe(true);
+      expect(answers[32]).toMatchObject({ type: 'error', code: 'too_many' });
+      expect(await redis.zcard(presenceKey(id))).toBe(32);
+      await clients[0].request({ type: 'leave', conversationId: id });
+      expect(await clients[32].request({ type: 'join', conversationId: id })).toMatchObject({ type: 'ack' });
     });
 
     it('requires a join before typing, and a message of that conversation for a receipt', async () => {
