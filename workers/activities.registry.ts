@@ -4,11 +4,13 @@ import { createTransport } from 'nodemailer';
 import { createAuditRecordActivities } from '../activities/audit/audit-record.activities';
 import { createAuditReportActivities } from '../activities/audit/audit-report.activities';
 import { createAuditRetentionActivities } from '../activities/audit/audit-retention.activities';
+import { createApprovalActivities } from '../activities/approvals/approval.activities';
 import { createChatActivities } from '../activities/chat/chat-turn.activities';
 import { createReplyProviders } from '../activities/chat/llm-reply-providers';
 import { createSummarizeActivities } from '../activities/chat/summarize.activities';
 import { createProviders } from '../activities/llm/provider.factory';
 import { createEmailActivities } from '../activities/notifications/email.activities';
+import { createNotificationActivities } from '../activities/notifications/notification.activities';
 import { createEngineActivities } from '../activities/engine/engine.activities';
 import { configuredProviderNames } from '../activities/llm/provider.factory';
 import { defaultModelId } from '../shared/domain/model-registry';
@@ -28,6 +30,8 @@ export async function buildActivities(config: AppConfig) {
   const providers = createReplyProviders(createProviders(config));
   const activities = {
     ...createEmailActivities({ transport, from: config.MAIL_FROM }),
+    ...createNotificationActivities({ orm, redis }),
+    ...createApprovalActivities({ orm }),
     ...createChatActivities({
       orm,
       redis,

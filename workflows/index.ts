@@ -1,8 +1,10 @@
 // Every workflow the workers run. The worker bundle is built from this file.
 export { auditReportWorkflow } from './audit-report/audit-report.workflow';
 export { auditRetentionWorkflow } from './audit-retention/audit-retention.workflow';
+export { approvalWorkflow } from './approval/approval.workflow';
 export { chatTurnWorkflow } from './chat-turn/chat-turn.workflow';
 export { declarativeRunWorkflow } from './declarative-run/declarative-run.workflow';
+export { notifyWorkflow } from './notify/notify.workflow';
 export { sendEmailWorkflow } from './send-email/send-email.workflow';
 export { summarizeConversationWorkflow } from './summarize-conversation/summarize-conversation.workflow';
 export { toolRunWorkflow } from './tool-run/tool-run.workflow';

@@ -19,6 +19,12 @@ export enum Permission {
   WorkflowsRun = 'workflows:run',
   /** Create, change and delete one's own definitions (admins: everyone's). */
   WorkflowsManage = 'workflows:manage',
+  NotificationsRead = 'notifications:read',
+  NotificationsManage = 'notifications:manage',
+  ApprovalsRead = 'approvals:read',
+  ApprovalsDecide = 'approvals:decide',
+  ApprovalsRequest = 'approvals:request',
+  ApprovalsManage = 'approvals:manage',
 }
 
 export enum BuiltInRole {
@@ -41,8 +47,11 @@ export const ROLE_PERMISSIONS: Record<string, readonly Permission[]> = {
     Permission.WorkflowsRead,
     Permission.WorkflowsRun,
     Permission.WorkflowsManage,
+    Permission.NotificationsRead,
+    Permission.ApprovalsRead,
+    Permission.ApprovalsDecide,
   ],
-  [BuiltInRole.Viewer]: [Permission.SelfManage, Permission.ConversationsRead, Permission.ToolsRead, Permission.WorkflowsRead],
+  [BuiltInRole.Viewer]: [Permission.SelfManage, Permission.ConversationsRead, Permission.ToolsRead, Permission.WorkflowsRead, Permission.NotificationsRead, Permission.ApprovalsRead],
 };
 
 export const KNOWN_ROLES = Object.keys(ROLE_PERMISSIONS);

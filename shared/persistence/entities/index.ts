@@ -7,6 +7,8 @@ import { MessageVersion } from './message-version.entity';
 import { ReadReceipt } from './read-receipt.entity';
 import { UsageRecord } from './usage-record.entity';
 import { ApiKey } from './api-key.entity';
+import { Approval } from './approval.entity';
+import { Notification, NotificationPreference } from './notification.entity';
 import { AuditChainHead, AuditEvent } from './audit-event.entity';
 import { AuditReport, AuditReportPart } from './audit-report.entity';
 import { MfaRecoveryCode } from './mfa-recovery-code.entity';
@@ -21,6 +23,8 @@ import { UserIdentity } from './user-identity.entity';
 import { WorkflowDefinition, WorkflowDefinitionVersion } from './workflow-definition.entity';
 
 export * from './api-key.entity';
+export * from './approval.entity';
+export * from './notification.entity';
 export * from './audit-event.entity';
 export * from './audit-report.entity';
 export * from './mfa-recovery-code.entity';
@@ -43,4 +47,4 @@ export * from './tool-secret.entity';
 export * from './workflow-definition.entity';
 
 /** Every entity; MikroORM is configured with this list (no folder scanning). */
-export const ENTITIES = [User, Session, RefreshToken, ApiKey, OneTimeToken, MfaRecoveryCode, UserIdentity, Conversation, Message, MessageVersion, MessageReaction, ConversationShare, ChatTurn, UsageRecord, ReadReceipt, Tool, ToolVersion, ToolRun, ToolSecret, AuditEvent, AuditChainHead, AuditReport, AuditReportPart, WorkflowDefinition, WorkflowDefinitionVersion];
+export const ENTITIES = [User, Session, RefreshToken, ApiKey, OneTimeToken, MfaRecoveryCode, UserIdentity, Conversation, Message, MessageVersion, MessageReaction, ConversationShare, ChatTurn, UsageRecord, ReadReceipt, Tool, ToolVersion, ToolRun, ToolSecret, AuditEvent, AuditChainHead, AuditReport, AuditReportPart, WorkflowDefinition, WorkflowDefinitionVersion, Notification, NotificationPreference, Approval];
