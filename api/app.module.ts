@@ -6,6 +6,7 @@ import { RedisModule } from '../shared/redis/redis.module';
 import { TemporalClientModule } from '../temporal/temporal-client.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { BillingModule } from './billing/billing.module';
 import { ChatModule } from './chat/chat.module';
 import { ChatWsModule } from './chat-ws/chat-ws.module';
 import { AuthCoreModule } from './common/auth/auth-core.module';
@@ -44,6 +45,7 @@ import { WorkflowsModule } from './workflows/workflows.module';
     OpenAiModule,
     WorkflowsModule,
     ToolsModule,
+    BillingModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
 })

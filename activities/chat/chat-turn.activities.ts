@@ -4,6 +4,7 @@ import type Redis from 'ioredis';
 import { ChatTurn, Message, MessageRole, TurnStatus, UsageRecord } from '../../shared/persistence/entities';
 import type { TurnUsage } from '../../shared/streams/turn-events';
 import type { ChatTurnInput, FinishTurnInput, GenerateReplyResult } from '../../workflows/chat-turn/chat-turn.contract';
+import { settleTurnBilling } from '../billing/turn-billing';
 import { fitContext } from './context-window';
 import { costUsd } from './cost';
 import type { ChatMessage } from '../llm/provider.types';
@@ -64,6 +65,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
           costUsd: costUsd(produced.inputTokens, produced.outputTokens, produced.candidate.inputPricePerMTok, produced.candidate.outputPricePerMTok),
         });
       }
+      await settleTurnBilling(tx, { sourceId: turn.id, userId: turn.user.id, costUsd: produced ? usageOf(produced).costUsd : '0' });
       await tx.flush();
       return { won: true, current: await tx.findOneOrFail(ChatTurn, turn.id) };
     });

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BillingModule } from '../billing/billing.module';
 import { ChatModels } from './chat-models.service';
 import { ChatController } from './chat.controller';
 import { ChatService } from './chat.service';
@@ -6,6 +7,7 @@ import { TurnSseService } from './turn-sse.service';
 import { TurnStreamRelay } from './turn-stream-relay.service';
 
 @Module({
+  imports: [BillingModule],
   controllers: [ChatController],
   providers: [ChatService, ChatModels, TurnSseService, TurnStreamRelay],
   exports: [ChatService, TurnStreamRelay],

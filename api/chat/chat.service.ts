@@ -12,6 +12,7 @@ import { SA } from '../../temporal/search-attributes';
 import { TemporalClient } from '../../temporal/temporal-client.module';
 import type { chatTurnWorkflow } from '../../workflows';
 import { CHAT_TURN_WORKFLOW, chatTurnWorkflowId, ChatTurnInput } from '../../workflows/chat-turn/chat-turn.contract';
+import { BudgetService } from '../billing/budget.service';
 import type { Principal } from '../common/auth/principal';
 import { ProblemException, Problems } from '../common/problem/problem.exception';
 import { ChatModels } from './chat-models.service';
@@ -27,6 +28,7 @@ export class ChatService {
     private readonly temporal: TemporalClient,
     private readonly models: ChatModels,
     @InjectRedis() private readonly redis: Redis,
+    private readonly budgets: BudgetService,
   ) {}
 
   /** Starts a turn, or returns the one this idempotency key already started. */
@@ -62,7 +64,7 @@ export class ChatService {
       idempotencyKey: idempotencyKey ?? null,
     });
     try {
-      await this.em.flush();
+      await this.budgets.flushReserving(this.em, principal, { turnId, model, maxTokens: dto.maxTokens, conversationId: conversation.id, systemPrompt: conversation.systemPrompt });
     } catch (err) {
       // Two requests raced with one key: the loser follows the winner's turn.
       if (idempotencyKey && err instanceof UniqueConstraintViolationException) {

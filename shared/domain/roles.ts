@@ -25,6 +25,12 @@ export enum Permission {
   ApprovalsDecide = 'approvals:decide',
   ApprovalsRequest = 'approvals:request',
   ApprovalsManage = 'approvals:manage',
+  /** One's own usage, credits, budgets and invoices. */
+  BillingRead = 'billing:read',
+  /** One's own subscription and payment methods. */
+  BillingWrite = 'billing:write',
+  /** Admin only: budgets and credit grants for anyone. */
+  BillingManage = 'billing:manage',
 }
 
 export enum BuiltInRole {
@@ -50,8 +56,10 @@ export const ROLE_PERMISSIONS: Record<string, readonly Permission[]> = {
     Permission.NotificationsRead,
     Permission.ApprovalsRead,
     Permission.ApprovalsDecide,
+    Permission.BillingRead,
+    Permission.BillingWrite,
   ],
-  [BuiltInRole.Viewer]: [Permission.SelfManage, Permission.ConversationsRead, Permission.ToolsRead, Permission.WorkflowsRead, Permission.NotificationsRead, Permission.ApprovalsRead],
+  [BuiltInRole.Viewer]: [Permission.SelfManage, Permission.ConversationsRead, Permission.ToolsRead, Permission.WorkflowsRead, Permission.NotificationsRead, Permission.ApprovalsRead, Permission.BillingRead],
 };
 
 export const KNOWN_ROLES = Object.keys(ROLE_PERMISSIONS);

@@ -6,6 +6,8 @@ import { MessageReaction } from './message-reaction.entity';
 import { MessageVersion } from './message-version.entity';
 import { ReadReceipt } from './read-receipt.entity';
 import { UsageRecord } from './usage-record.entity';
+import { Budget, BudgetAlert, BudgetPeriod, BudgetReservation } from './budget.entity';
+import { CreditConsumption, CreditGrant } from './credit.entity';
 import { ApiKey } from './api-key.entity';
 import { Approval } from './approval.entity';
 import { Notification, NotificationPreference } from './notification.entity';
@@ -23,6 +25,8 @@ import { UserIdentity } from './user-identity.entity';
 import { WorkflowDefinition, WorkflowDefinitionVersion } from './workflow-definition.entity';
 
 export * from './api-key.entity';
+export * from './budget.entity';
+export * from './credit.entity';
 export * from './approval.entity';
 export * from './notification.entity';
 export * from './audit-event.entity';
@@ -47,4 +51,4 @@ export * from './tool-secret.entity';
 export * from './workflow-definition.entity';
 
 /** Every entity; MikroORM is configured with this list (no folder scanning). */
-export const ENTITIES = [User, Session, RefreshToken, ApiKey, OneTimeToken, MfaRecoveryCode, UserIdentity, Conversation, Message, MessageVersion, MessageReaction, ConversationShare, ChatTurn, UsageRecord, ReadReceipt, Tool, ToolVersion, ToolRun, ToolSecret, AuditEvent, AuditChainHead, AuditReport, AuditReportPart, WorkflowDefinition, WorkflowDefinitionVersion, Notification, NotificationPreference, Approval];
+export const ENTITIES = [User, Session, RefreshToken, ApiKey, OneTimeToken, MfaRecoveryCode, UserIdentity, Conversation, Message, MessageVersion, MessageReaction, ConversationShare, ChatTurn, UsageRecord, ReadReceipt, Tool, ToolVersion, ToolRun, ToolSecret, AuditEvent, AuditChainHead, AuditReport, AuditReportPart, WorkflowDefinition, WorkflowDefinitionVersion, Notification, NotificationPreference, Approval, Budget, BudgetPeriod, BudgetReservation, BudgetAlert, CreditGrant, CreditConsumption];

@@ -1,0 +1,123 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { configuredProviderNames } from '../../activities/llm/provider.factory';
+import { BudgetScopeRef, BudgetState, claimAlerts, periodEnd, reserveBudgets } from '../../shared/billing/budget-ledger';
+import { AppConfig } from '../../shared/config/app-config';
+import { ProviderName, providerChain } from '../../shared/domain/model-registry';
+import { BudgetScope } from '../../shared/persistence/entities';
+import type { Principal } from '../common/auth/principal';
+import { ProblemException } from '../common/problem/problem.exception';
+import { BUDGET_ALERT_SINKS, BudgetAlertSink } from './budget-alerts';
+import { maxTurnCostUsd } from './turn-cost';
+
+export interface TurnToReserve {
+  turnId: string;
+  model: string;
+  maxTokens?: number;
+  conversationId: string;
+  /** The system prompt, when the conversation has one (it counts as input). */
+  systemPrompt?: string | null;
+}
+
+/** Budget enforcement for chat turns: the turn's maximum cost is held before its workflow starts. */
+@Injectable()
+export class BudgetService {
+  private readonly log = new Logger(BudgetService.name);
+  private readonly configured: ReadonlySet<ProviderName>;
+
+  constructor(
+    private readonly config: AppConfig,
+    @Inject(BUDGET_ALERT_SINKS) private readonly sinks: BudgetAlertSink[],
+  ) {
+    this.configured = configuredProviderNames(config);
+  }
+
+  /**
+   * Flushes `em` (the new turn, its message) and reserves the turn's maximum cost in one
+   * transaction: a refused turn leaves nothing behind and answers 402 before any workflow starts.
+   */
+  async flushReserving(em: EntityManager, principal: Principal, turn: TurnToReserve): Promise<void> {
+    await em.begin();
+    let refused: { state: BudgetState; problem: ProblemException } | undefined;
+    let holds: BudgetState[] = [];
+    try {
+      await em.flush();
+      const scopes = budgetScopesOf(principal);
+      // One indexed lookup when no budget applies: the common case stays cheap.
+      const [{ n }] = await em.execute<{ n: string }[]>(
+        `select count(*) as n from budgets where ${scopes.map(() => '(scope_type = ? and scope_id = ?)').join(' or ')}`,
+        scopes.flatMap((s) => [s.type, s.id]),
+      );
+      const amount = Number(n) > 0 ? await this.maxCost(em, turn) : '0.00000000';
+      if (amount !== '0.00000000') {
+        const outcome = await reserveBudgets(em, turn.turnId, scopes, amount);
+        if (outcome.ok) holds = outcome.holds;
+        else refused = { state: outcome.refused, problem: budgetExceeded(outcome.refused, outcome.remainingUsd, amount) };
+      }
+      if (refused) await em.rollback();
+      else await em.commit();
+    } catch (err) {
+      await em.rollback().catch(() => undefined);
+      throw err;
+    }
+    if (refused) {
+      em.clear();
+      void this.alert(em, principal, [refused.state]);
+      throw refused.problem;
+    }
+    if (holds.length) void this.alert(em, principal, holds);
+  }
+
+  /** Claims and delivers newly reached thresholds; never fails the turn. */
+  private async alert(em: EntityManager, principal: Principal, states: BudgetState[]): Promise<void> {
+    try {
+      const fork = em.fork();
+      for (const state of states) {
+        const thresholds = await claimAlerts(fork, state);
+        if (!thresholds.length) continue;
+        const [b] = await fork.execute<{ scope_type: string; scope_id: string }[]>('select scope_type, scope_id from budgets where id = ?', [state.budgetId]);
+        for (const threshold of thresholds) {
+          for (const sink of this.sinks) {
+            await sink.deliver({ budgetId: state.budgetId, userId: principal.userId, scopeType: b?.scope_type, scopeId: b?.scope_id, threshold, state });
+          }
+        }
+      }
+    } catch (err) {
+      this.log.error({ err }, 'budget alert delivery failed');
+    }
+  }
+
+  private async maxCost(em: EntityManager, turn: TurnToReserve): Promise<string> {
+    const [{ chars }] = await em.execute<{ chars: string }[]>('select coalesce(sum(length(content)), 0) as chars from messages where conversation_id = ? and deleted_at is null', [
+      turn.conversationId,
+    ]);
+    const inputChars = Number(chars) + (turn.systemPrompt?.length ?? 0);
+    return maxTurnCostUsd(providerChain(turn.model, this.configured), turn.maxTokens ?? this.config.CHAT_DEFAULT_MAX_TOKENS, inputChars);
+  }
+}
+
+/** The budgets a caller's spend counts against. Teams plug in here once they exist. */
+export function budgetScopesOf(principal: Principal): BudgetScopeRef[] {
+  const scopes: BudgetScopeRef[] = [{ type: BudgetScope.User, id: principal.userId }];
+  if (principal.apiKeyId) scopes.push({ type: BudgetScope.ApiKey, id: principal.apiKeyId });
+  return scopes;
+}
+
+function budgetExceeded(s: BudgetState, remainingUsd: string, requiredUsd: string): ProblemException {
+  return new ProblemException(
+    HttpStatus.PAYMENT_REQUIRED,
+    'Budget exceeded',
+    `This turn may cost up to $${requiredUsd}; the ${s.window} budget has $${remainingUsd} of $${s.limitUsd} left until ${periodEnd(s.window, s.periodStart).toISOString()}`,
+    {
+      budgetId: s.budgetId,
+      window: s.window,
+      limitUsd: s.limitUsd,
+      spentUsd: s.spentUsd,
+      reservedUsd: s.reservedUsd,
+      remainingUsd,
+      requiredUsd,
+      periodStart: s.periodStart.toISOString(),
+      resetsAt: periodEnd(s.window, s.periodStart).toISOString(),
+    },
+  );
+}
