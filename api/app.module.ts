@@ -4,6 +4,7 @@ import { ConfigModule } from '../shared/config/config.module';
 import { PersistenceModule } from '../shared/persistence/persistence.module';
 import { RedisModule } from '../shared/redis/redis.module';
 import { TemporalClientModule } from '../temporal/temporal-client.module';
+import { ApprovalsModule } from './approvals/approvals.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BillingModule } from './billing/billing.module';
@@ -18,6 +19,7 @@ import { MessagesModule } from './messages/messages.module';
 import { ModelsModule } from './models/models.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { SummariesModule } from './summaries/summaries.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { OpenAiModule } from './openai/openai.module';
 import { ToolsModule } from './tools/tools.module';
 import { UsersModule } from './users/users.module';
@@ -41,6 +43,8 @@ import { WorkflowsModule } from './workflows/workflows.module';
     ChatModule,
     ChatWsModule,
     SummariesModule,
+    NotificationsModule,
+    ApprovalsModule,
     ModelsModule,
     OpenAiModule,
     WorkflowsModule,

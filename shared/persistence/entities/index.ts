@@ -25,6 +25,8 @@ import { UserIdentity } from './user-identity.entity';
 import { WorkflowDefinition, WorkflowDefinitionVersion } from './workflow-definition.entity';
 
 export * from './api-key.entity';
+export * from './approval.entity';
+export * from './notification.entity';
 export * from './budget.entity';
 export * from './credit.entity';
 export * from './approval.entity';
@@ -51,4 +53,4 @@ export * from './tool-secret.entity';
 export * from './workflow-definition.entity';
 
 /** Every entity; MikroORM is configured with this list (no folder scanning). */
-export const ENTITIES = [User, Session, RefreshToken, ApiKey, OneTimeToken, MfaRecoveryCode, UserIdentity, Conversation, Message, MessageVersion, MessageReaction, ConversationShare, ChatTurn, UsageRecord, ReadReceipt, Tool, ToolVersion, ToolRun, ToolSecret, AuditEvent, AuditChainHead, AuditReport, AuditReportPart, WorkflowDefinition, WorkflowDefinitionVersion, Notification, NotificationPreference, Approval, Budget, BudgetPeriod, BudgetReservation, BudgetAlert, CreditGrant, CreditConsumption];
+export const ENTITIES = [User, Session, RefreshToken, ApiKey, OneTimeToken, MfaRecoveryCode, UserIdentity, Conversation, Message, MessageVersion, MessageReaction, ConversationShare, ChatTurn, UsageRecord, ReadReceipt, Tool, ToolVersion, ToolRun, ToolSecret, AuditEvent, AuditChainHead, AuditReport, AuditReportPart, WorkflowDefinition, WorkflowDefinitionVersion, Notification, NotificationPreference, Approval, Budget, BudgetPeriod, BudgetReservation, BudgetAlert, CreditGrant, CreditConsumption, Notification, NotificationPreference, Approval];
