@@ -29,8 +29,6 @@ export * from './approval.entity';
 export * from './notification.entity';
 export * from './budget.entity';
 export * from './credit.entity';
-export * from './approval.entity';
-export * from './notification.entity';
 export * from './audit-event.entity';
 export * from './audit-report.entity';
 export * from './mfa-recovery-code.entity';
