@@ -5,6 +5,7 @@ import { PersistenceModule } from '../shared/persistence/persistence.module';
 import { RedisModule } from '../shared/redis/redis.module';
 import { TemporalClientModule } from '../temporal/temporal-client.module';
 import { ApprovalsModule } from './approvals/approvals.module';
+import { AdminModule } from './admin/admin.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BillingModule } from './billing/billing.module';
@@ -38,6 +39,7 @@ import { WorkflowsModule } from './workflows/workflows.module';
     AuthModule,
     MonitoringModule,
     UsersModule,
+    AdminModule,
     ConversationsModule,
     MessagesModule,
     ChatModule,

@@ -5,6 +5,16 @@
 export enum Permission {
   UsersRead = 'users:read',
   UsersManage = 'users:manage',
+  /** Governance (admins by default): roles, teams, access policies, system settings, everyone's stats. */
+  RolesRead = 'roles:read',
+  RolesManage = 'roles:manage',
+  TeamsRead = 'teams:read',
+  TeamsManage = 'teams:manage',
+  PoliciesRead = 'policies:read',
+  PoliciesManage = 'policies:manage',
+  SystemRead = 'system:read',
+  SystemManage = 'system:manage',
+  StatsRead = 'stats:read',
   SelfManage = 'self:manage',
   ChatUse = 'chat:use',
   ConversationsRead = 'conversations:read',

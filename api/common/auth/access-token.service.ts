@@ -6,6 +6,8 @@ export interface AccessClaims {
   sub: string;
   sid: string;
   typ: 'access';
+  /** Impersonation: the admin acting as `sub`. */
+  imp?: string;
 }
 
 export interface MfaChallengeClaims {
@@ -31,6 +33,12 @@ export class AccessTokenService {
   signAccess(userId: string, sessionId: string): Promise<string> {
     const claims: AccessClaims = { sub: userId, sid: sessionId, typ: 'access' };
     return this.jwt.signAsync(claims, { expiresIn: this.config.ACCESS_TOKEN_TTL_SECONDS, issuer: ISSUER, audience: 'access' });
+  }
+
+  /** An access token for `userId` carrying the impersonating admin, valid for `ttlSeconds`. */
+  signImpersonation(userId: string, sessionId: string, adminId: string, ttlSeconds: number): Promise<string> {
+    const claims: AccessClaims = { sub: userId, sid: sessionId, typ: 'access', imp: adminId };
+    return this.jwt.signAsync(claims, { expiresIn: ttlSeconds, issuer: ISSUER, audience: 'access' });
   }
 
   signMfaChallenge(userId: string): Promise<string> {

@@ -2,6 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { AppConfig } from '../../../shared/config/app-config';
+import { GovernanceBus } from '../../../shared/governance/governance-bus';
+import { RoleDirectory } from '../../../shared/governance/role-directory';
 import { AccessTokenService } from './access-token.service';
 import { AuthGuard } from './auth.guard';
 import { Authenticator } from './authenticator.service';
@@ -15,7 +17,7 @@ import { Authenticator } from './authenticator.service';
       useFactory: (config: AppConfig) => ({ secret: config.JWT_SECRET, signOptions: { algorithm: 'HS256' } }),
     }),
   ],
-  providers: [AccessTokenService, Authenticator, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [AccessTokenService, Authenticator],
+  providers: [AccessTokenService, Authenticator, GovernanceBus, RoleDirectory, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [AccessTokenService, Authenticator, GovernanceBus, RoleDirectory],
 })
 export class AuthCoreModule {}

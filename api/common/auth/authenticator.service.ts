@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { ApiKey, Session, UserStatus } from '../../../shared/persistence/entities';
-import { permissionsOf } from '../../../shared/domain/roles';
+import { RoleDirectory } from '../../../shared/governance/role-directory';
 import { sha256 } from '../../../shared/security/secret-tokens';
 import { AccessTokenService } from './access-token.service';
 import { looksLikeApiKey } from './api-key-format';
@@ -19,6 +19,7 @@ export class Authenticator {
   constructor(
     private readonly em: EntityManager,
     private readonly tokens: AccessTokenService,
+    private readonly roles: RoleDirectory,
   ) {}
 
   async authenticate(bearer: string, ip?: string): Promise<Principal | undefined> {
@@ -31,7 +32,9 @@ export class Authenticator {
     const session = await this.em.findOne(Session, { id: claims.sid, user: claims.sub }, { populate: ['user'] });
     if (!session?.isLive() || session.user.status !== UserStatus.Active) return undefined;
     const user = session.user;
-    return { userId: user.id, email: user.email, role: user.role, permissions: permissionsOf(user.role), sessionId: session.id };
+    // Roles and teams come from the tables, through an in-process cache the bus keeps current.
+    const permissions = await this.roles.permissionsFor(user.id, user.role, { impersonated: !!claims.imp });
+    return { userId: user.id, email: user.email, role: user.role, permissions, sessionId: session.id, ...(claims.imp ? { impersonatedBy: claims.imp } : {}) };
   }
 
   private async fromApiKey(key: string, ip?: string): Promise<Principal | undefined> {
@@ -46,7 +49,7 @@ export class Authenticator {
       userId: user.id,
       email: user.email,
       role: user.role,
-      permissions: permissionsOf(user.role, apiKey.scopes),
+      permissions: await this.roles.permissionsFor(user.id, user.role, { scopes: apiKey.scopes }),
       apiKeyId: apiKey.id,
     };
   }

@@ -12,6 +12,8 @@ export interface Principal {
   sessionId?: string;
   /** Set when authenticated with an API key. */
   apiKeyId?: string;
+  /** Set when an admin is acting as this user (POST /admin/users/:id/impersonate): the admin's user id. */
+  impersonatedBy?: string;
 }
 
 export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };

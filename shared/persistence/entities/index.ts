@@ -21,6 +21,10 @@ import { Tool, ToolVersion } from './tool.entity';
 import { ToolRun } from './tool-run.entity';
 import { ToolSecret } from './tool-secret.entity';
 import { User } from './user.entity';
+import { Role } from './role.entity';
+import { Team, TeamMember } from './team.entity';
+import { Policy } from './policy.entity';
+import { SystemConfigVersion } from './system-config.entity';
 import { UserIdentity } from './user-identity.entity';
 import { WorkflowDefinition, WorkflowDefinitionVersion } from './workflow-definition.entity';
 
@@ -36,6 +40,10 @@ export * from './one-time-token.entity';
 export * from './refresh-token.entity';
 export * from './session.entity';
 export * from './user.entity';
+export * from './role.entity';
+export * from './team.entity';
+export * from './policy.entity';
+export * from './system-config.entity';
 export * from './user-identity.entity';
 export * from './chat-turn.entity';
 export * from './conversation.entity';
@@ -51,4 +59,4 @@ export * from './tool-secret.entity';
 export * from './workflow-definition.entity';
 
 /** Every entity; MikroORM is configured with this list (no folder scanning). */
-export const ENTITIES = [User, Session, RefreshToken, ApiKey, OneTimeToken, MfaRecoveryCode, UserIdentity, Conversation, Message, MessageVersion, MessageReaction, ConversationShare, ChatTurn, UsageRecord, ReadReceipt, Tool, ToolVersion, ToolRun, ToolSecret, AuditEvent, AuditChainHead, AuditReport, AuditReportPart, WorkflowDefinition, WorkflowDefinitionVersion, Notification, NotificationPreference, Approval, Budget, BudgetPeriod, BudgetReservation, BudgetAlert, CreditGrant, CreditConsumption];
+export const ENTITIES = [User, Role, Team, TeamMember, Policy, SystemConfigVersion, Session, RefreshToken, ApiKey, OneTimeToken, MfaRecoveryCode, UserIdentity, Conversation, Message, MessageVersion, MessageReaction, ConversationShare, ChatTurn, UsageRecord, ReadReceipt, Tool, ToolVersion, ToolRun, ToolSecret, AuditEvent, AuditChainHead, AuditReport, AuditReportPart, WorkflowDefinition, WorkflowDefinitionVersion, Notification, NotificationPreference, Approval, Budget, BudgetPeriod, BudgetReservation, BudgetAlert, CreditGrant, CreditConsumption];
