@@ -14,6 +14,6 @@ import { UsersService } from './users.service';
   imports: [AuthModule],
   controllers: [UsersController, UserSessionsController, UserApiKeysController],
   providers: [UsersService, AccountService, SessionsService, ApiKeysService, UserScope, UserLifecycle],
-  exports: [UserLifecycle],
+  exports: [UserLifecycle, UsersService],
 })
 export class UsersModule {}
