@@ -1,11 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, HttpStatus, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
+import type { RawBodyRequest } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Permission } from '../../shared/domain/roles';
-import { CurrentPrincipal, Principal, RequirePermissions } from '../common/auth/principal';
+import { CurrentPrincipal, Principal, Public, RequirePermissions } from '../common/auth/principal';
 import { UUID } from '../common/pipes/uuid-param.pipe';
 import { BudgetsService } from './budgets.service';
 import { CreditsService } from './credits.service';
 import { BudgetDto, CreditGrantDto, CreditGrantViewDto, CreditsDto, CreditsQuery, SetBudgetDto, UsageDto, UsageQuery } from './dto/billing.dto';
+import { InvoiceDto, InvoicesQuery, PaymentMethodDto, PaymentMethodRequestDto, SubscriptionDto, SubscriptionRequestDto } from './dto/stripe.dto';
+import { StripeBillingService } from './stripe-billing.service';
+import { StripeWebhooksService } from './stripe-webhooks.service';
 import { UsageService } from './usage.service';
 
 @ApiTags('billing')
@@ -16,6 +21,8 @@ export class BillingController {
     private readonly budgets: BudgetsService,
     private readonly credits: CreditsService,
     private readonly usage: UsageService,
+    private readonly stripe: StripeBillingService,
+    private readonly webhooks: StripeWebhooksService,
   ) {}
 
   /** The caller's usage by UTC day and model. */
@@ -58,5 +65,50 @@ export class BillingController {
   @HttpCode(HttpStatus.NO_CONTENT)
   removeBudget(@Param('id', UUID) id: string): Promise<void> {
     return this.budgets.remove(id);
+  }
+
+  @Post('subscription')
+  @RequirePermissions(Permission.BillingWrite)
+  subscribe(@CurrentPrincipal() p: Principal, @Body() dto: SubscriptionRequestDto): Promise<SubscriptionDto> {
+    return this.stripe.subscribe(p, dto.priceId);
+  }
+
+  /** Changes the plan (prorated). */
+  @Patch('subscription')
+  @RequirePermissions(Permission.BillingWrite)
+  changePlan(@CurrentPrincipal() p: Principal, @Body() dto: SubscriptionRequestDto): Promise<SubscriptionDto> {
+    return this.stripe.changePlan(p, dto.priceId);
+  }
+
+  @Delete('subscription')
+  @RequirePermissions(Permission.BillingWrite)
+  cancel(@CurrentPrincipal() p: Principal): Promise<SubscriptionDto> {
+    return this.stripe.cancel(p);
+  }
+
+  @Post('payment-methods')
+  @RequirePermissions(Permission.BillingWrite)
+  addPaymentMethod(@CurrentPrincipal() p: Principal, @Body() dto: PaymentMethodRequestDto): Promise<PaymentMethodDto> {
+    return this.stripe.addPaymentMethod(p, dto.paymentMethodId, dto.makeDefault ?? false);
+  }
+
+  @Get('invoices')
+  @RequirePermissions(Permission.BillingRead)
+  invoices(@CurrentPrincipal() p: Principal, @Query() q: InvoicesQuery): Promise<InvoiceDto[]> {
+    return this.stripe.invoices(p, q.limit);
+  }
+
+  @Get('invoices/:id')
+  @RequirePermissions(Permission.BillingRead)
+  invoice(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<InvoiceDto> {
+    return this.stripe.invoice(p, id);
+  }
+
+  /** Stripe's webhook endpoint: signature and timestamp (±300 s) verified; each event applied once. */
+  @Public()
+  @Post('webhooks/stripe')
+  @HttpCode(HttpStatus.OK)
+  stripeWebhook(@Req() req: RawBodyRequest<FastifyRequest>, @Headers('stripe-signature') signature?: string) {
+    return this.webhooks.receive(req.rawBody, signature);
   }
 }

@@ -4,6 +4,8 @@ import { BUDGET_ALERT_SINKS, LoggedBudgetAlertSink } from './budget-alerts';
 import { BudgetService } from './budget.service';
 import { BudgetsService } from './budgets.service';
 import { CreditsService } from './credits.service';
+import { StripeBillingService } from './stripe-billing.service';
+import { StripeWebhooksService } from './stripe-webhooks.service';
 import { UsageService } from './usage.service';
 
 @Module({
@@ -13,6 +15,8 @@ import { UsageService } from './usage.service';
     BudgetsService,
     CreditsService,
     UsageService,
+    StripeBillingService,
+    StripeWebhooksService,
     LoggedBudgetAlertSink,
     { provide: BUDGET_ALERT_SINKS, useFactory: (logged: LoggedBudgetAlertSink) => [logged], inject: [LoggedBudgetAlertSink] },
   ],

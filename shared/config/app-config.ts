@@ -157,6 +157,18 @@ export class AppConfig {
   /** CPU threads for the local model; llama.cpp degrades sharply when its threads outnumber idle cores. */
   @Type(() => Number) @IsInt() @Min(1) @Max(64)
   LOCAL_MODEL_THREADS = 1;
+
+  /** Stripe's API (stripe-mock locally: `./dev` points this at it). */
+  @IsString()
+  STRIPE_API_BASE = 'https://api.stripe.com';
+
+  /** Empty: the Stripe routes answer 503. */
+  @IsString()
+  STRIPE_SECRET_KEY = '';
+
+  /** Signing secret of the webhook endpoint (`whsec_…`); empty: webhooks are refused. */
+  @IsString()
+  STRIPE_WEBHOOK_SECRET = '';
 }
 
 export class ConfigValidationError extends Error {
