@@ -13,6 +13,8 @@ import { TemporalClient } from '../../temporal/temporal-client.module';
 import type { chatTurnWorkflow } from '../../workflows';
 import { CHAT_TURN_WORKFLOW, chatTurnWorkflowId, ChatTurnInput } from '../../workflows/chat-turn/chat-turn.contract';
 import { BudgetService } from '../billing/budget.service';
+import { estimateTurnCostUsd } from '../../shared/policies/cost-estimate';
+import { PolicyService } from '../admin/policy.service';
 import type { Principal } from '../common/auth/principal';
 import { ProblemException, Problems } from '../common/problem/problem.exception';
 import { ChatModels } from './chat-models.service';
@@ -29,6 +31,7 @@ export class ChatService {
     private readonly models: ChatModels,
     @InjectRedis() private readonly redis: Redis,
     private readonly budgets: BudgetService,
+    private readonly policies: PolicyService,
   ) {}
 
   /** Starts a turn, or returns the one this idempotency key already started. */
@@ -45,6 +48,8 @@ export class ChatService {
       : this.em.create(Conversation, { owner: principal.userId, title: titleFrom(dto.message) });
     if (dto.parentMessageId) await this.checkParent(conversation, dto.parentMessageId);
     const model = this.models.resolve(dto.model ?? conversation.model ?? undefined);
+    // Access policies (model, estimated cost, role, team, time) before anything is stored or started.
+    await this.policies.check(principal, 'chat.turn', { type: 'chat', model, costUsd: estimateTurnCostUsd(model, dto.message, dto.maxTokens) });
 
     const turnId = randomUUID();
     const userMessage = this.em.create(Message, {

@@ -10,6 +10,7 @@ import { SA } from '../../temporal/search-attributes';
 import { TemporalClient } from '../../temporal/temporal-client.module';
 import type { toolRunWorkflow } from '../../workflows';
 import { TOOL_RUN_WORKFLOW, toolRunWorkflowId, type ToolCallError, type ToolRunInput, type ToolSpec } from '../../workflows/tool-run/tool-run.contract';
+import { PolicyService } from '../admin/policy.service';
 import { hasPermission, type Principal } from '../common/auth/principal';
 import { ProblemException, Problems } from '../common/problem/problem.exception';
 import type { ToolRunDto, ToolUsageDto } from './dto/tool.dto';
@@ -73,6 +74,7 @@ export class ToolRunsService {
     private readonly tools: ToolsService,
     private readonly schemas: ToolSchemas,
     private readonly temporal: TemporalClient,
+    private readonly policies: PolicyService,
   ) {}
 
   async validate(p: Principal, name: string, input: Record<string, unknown>): Promise<{ valid: true; version: number }> {
@@ -85,6 +87,7 @@ export class ToolRunsService {
     const { tool, version } = await this.tools.visible(p, name);
     this.assertInput(name, version, input);
     if (version.kind === 'workflow') throw new ProblemException(HttpStatus.NOT_IMPLEMENTED, 'Not implemented', 'Workflow tools arrive with the workflow engine; this tool cannot run yet');
+    await this.policies.check(p, 'tool.run', { type: 'tool', tool: tool.name, costUsd: Number(version.costPerCallUsd) });
 
     const runId = randomUUID();
     const em = this.em.fork();
