@@ -1,15 +1,16 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type Redis from 'ioredis';
-import { ChatTurn, Message, MessageRole, TurnStatus, UsageRecord } from '../../shared/persistence/entities';
+import { ChatTurn, Message, MessageRole, ToolRun, TurnStatus, UsageRecord } from '../../shared/persistence/entities';
 import type { TurnUsage } from '../../shared/streams/turn-events';
-import type { ChatTurnInput, FinishTurnInput, GenerateReplyResult } from '../../workflows/chat-turn/chat-turn.contract';
+import { addUsd, DEFAULT_MAX_TOOL_STEPS, type FinishTurnInput, type GenerateReplyInput, type GenerateReplyResult, type PlannedToolCall, type StepUsage, type ToolOutcome } from '../../workflows/chat-turn/chat-turn.contract';
 import { settleTurnBilling } from '../billing/turn-billing';
-import { fitContext } from './context-window';
+import { estimateTokens, fitContext } from './context-window';
 import { costUsd } from './cost';
-import type { ChatMessage } from '../llm/provider.types';
+import type { ChatMessage, ToolCall } from '../llm/provider.types';
 import type { ReplyCandidate, ReplyProviders } from './reply-provider';
 import { TurnStreamWriter } from './turn-stream-writer';
+import { eventResult, loadTurnTools, planToolCalls, stepMessageId, toolDefinitions, toolMessageId, toolMessageText, type TurnTool } from './turn-tools';
 
 export interface ChatActivityDeps {
   orm: MikroORM;
@@ -32,7 +33,7 @@ interface Produced {
 
 export function createChatActivities(deps: ChatActivityDeps) {
   /** Records the outcome once: only the transition out of `running` wins. */
-  async function persist(turn: ChatTurn, status: TurnStatus, text: string | null, produced?: Produced, error?: string) {
+  async function persist(turn: ChatTurn, status: TurnStatus, text: string | null, usage?: TurnUsage, error?: string) {
     const em = deps.orm.em.fork();
     return em.transactional(async (tx) => {
       const messageId = text ? crypto.randomUUID() : null;
@@ -49,38 +50,75 @@ export function createChatActivities(deps: ChatActivityDeps) {
           role: MessageRole.Assistant,
           content: text!,
           turnId: turn.id,
-          model: produced?.candidate.model ?? turn.model,
+          model: usage?.model ?? turn.model,
         });
       }
-      if (produced) {
+      if (usage) {
         tx.create(UsageRecord, {
           sourceId: turn.id,
           kind: 'chat-turn',
           user: turn.user.id,
           conversationId: turn.conversation.id,
-          model: produced.candidate.model,
-          provider: produced.candidate.provider,
-          inputTokens: produced.inputTokens,
-          outputTokens: produced.outputTokens,
-          costUsd: costUsd(produced.inputTokens, produced.outputTokens, produced.candidate.inputPricePerMTok, produced.candidate.outputPricePerMTok),
+          model: usage.model,
+          provider: usage.provider,
+          inputTokens: usage.inputTokens,
+          outputTokens: usage.outputTokens,
+          costUsd: usage.costUsd,
         });
       }
-      await settleTurnBilling(tx, { sourceId: turn.id, userId: turn.user.id, costUsd: produced ? usageOf(produced).costUsd : '0' });
+      await settleTurnBilling(tx, { sourceId: turn.id, userId: turn.user.id, costUsd: usage?.costUsd ?? '0' });
       await tx.flush();
       return { won: true, current: await tx.findOneOrFail(ChatTurn, turn.id) };
     });
   }
 
+  /**
+   * Earlier turns contribute their user and final assistant texts; this turn's tool exchange (assistant
+   * tool calls, then tool results) follows the user's message whole, since a provider refuses half of one.
+   */
   async function loadContext(turn: ChatTurn, candidate: ReplyCandidate, maxTokens: number): Promise<ChatMessage[]> {
     const em = deps.orm.em.fork();
     const userMessage = await em.findOneOrFail(Message, turn.userMessageId);
     const rows = await em.find(
       Message,
-      { conversation: turn.conversation.id, deletedAt: null, createdAt: { $lte: userMessage.createdAt }, role: { $in: [MessageRole.User, MessageRole.Assistant] } },
+      { conversation: turn.conversation.id, deletedAt: null, createdAt: { $lte: userMessage.createdAt }, role: { $in: [MessageRole.User, MessageRole.Assistant] }, toolCalls: null },
       { orderBy: { createdAt: 'asc', id: 'asc' } },
     );
     const history = rows.map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content }));
-    return fitContext(turn.conversation.systemPrompt, history, Math.max(256, candidate.contextTokens - maxTokens));
+    const exchange: ChatMessage[] = (
+      await em.find(Message, { turnId: turn.id, deletedAt: null, role: { $in: [MessageRole.Assistant, MessageRole.Tool] } }, { orderBy: { createdAt: 'asc', id: 'asc' } })
+    ).map((m) =>
+      m.role === MessageRole.Tool ? { role: 'tool', content: m.content, toolCallId: m.toolCallId ?? '' } : { role: 'assistant', content: m.content, toolCalls: m.toolCalls ?? undefined },
+    );
+    const exchangeTokens = exchange.reduce((n, m) => n + estimateTokens(m.content) + estimateTokens(JSON.stringify(m.toolCalls ?? '')), 0);
+    return [...fitContext(turn.conversation.systemPrompt, history, Math.max(256, candidate.contextTokens - maxTokens - exchangeTokens)), ...exchange];
+  }
+
+  /**
+   * Records a tool step: the assistant message with its calls and a running tool_runs row per runnable
+   * call, once (ids derive from turn and step), then announces each call on the stream.
+   */
+  async function recordToolStep(turn: ChatTurn, step: number, text: string, calls: ToolCall[], planned: PlannedToolCall[], model: string, stream: TurnStreamWriter) {
+    const em = deps.orm.em.fork();
+    const id = stepMessageId(turn.id, step);
+    const fresh = await em.transactional(async (tx) => {
+      if (await tx.count(Message, { id })) return false;
+      tx.create(Message, { id, conversation: turn.conversation.id, role: MessageRole.Assistant, content: text, turnId: turn.id, model, toolCalls: calls });
+      for (const p of planned) {
+        if (p.tool) tx.create(ToolRun, { id: p.runId, toolName: p.name, toolVersion: p.tool.version, user: turn.user.id, workflowId: p.workflowId });
+      }
+      return true;
+    });
+    if (!fresh) return;
+    for (const p of planned) {
+      await stream.append({ type: 'tool', data: { phase: 'call', callId: p.callId, name: p.name, arguments: calls[p.index].arguments, runId: p.tool ? p.runId : null } });
+    }
+  }
+
+  /** A step an earlier attempt already recorded: its calls again, without asking the model twice. */
+  async function recordedToolStep(turn: ChatTurn, step: number, tools: Map<string, TurnTool>): Promise<PlannedToolCall[] | undefined> {
+    const msg = await deps.orm.em.fork().findOne(Message, stepMessageId(turn.id, step));
+    return msg?.toolCalls ? planToolCalls(turn.id, turn.user.id, step, msg.toolCalls, tools) : undefined;
   }
 
   /** What an earlier attempt recorded for a completed turn: the activity result and the `done` usage. */
@@ -99,11 +137,13 @@ export function createChatActivities(deps: ChatActivityDeps) {
     return { result: { assistantMessageId: turn.assistantMessageId ?? '', provider, finishReason: 'stop', inputTokens, outputTokens, costUsd: cost }, usage };
   }
 
-  function usageOf(p: Produced): TurnUsage {
+  /** This call's usage, plus the earlier steps' of the turn (one usage row per turn). */
+  function usageOf(p: Produced, prior?: StepUsage): TurnUsage {
+    const cost = costUsd(p.inputTokens, p.outputTokens, p.candidate.inputPricePerMTok, p.candidate.outputPricePerMTok);
     return {
-      inputTokens: p.inputTokens,
-      outputTokens: p.outputTokens,
-      costUsd: costUsd(p.inputTokens, p.outputTokens, p.candidate.inputPricePerMTok, p.candidate.outputPricePerMTok),
+      inputTokens: p.inputTokens + (prior?.inputTokens ?? 0),
+      outputTokens: p.outputTokens + (prior?.outputTokens ?? 0),
+      costUsd: prior ? addUsd(cost, prior.costUsd) : cost,
       provider: p.candidate.provider,
       model: p.candidate.model,
     };
@@ -114,7 +154,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
      * Streams the reply into the turn's Redis stream and records it, exactly once per turn.
      * A retry (worker died) or a fallback first emits `reset`, then restarts the text.
      */
-    async generateReply(input: ChatTurnInput): Promise<GenerateReplyResult> {
+    async generateReply(input: GenerateReplyInput): Promise<GenerateReplyResult> {
       const ctx = Context.current();
       const em = deps.orm.em.fork();
       const turn = await em.findOne(ChatTurn, input.turnId, { populate: ['conversation'] });
@@ -131,6 +171,10 @@ export function createChatActivities(deps: ChatActivityDeps) {
         return result;
       }
       if (turn.status !== TurnStatus.Running) throw ApplicationFailure.nonRetryable(`chat turn is ${turn.status}`, 'TurnNotFoundError');
+      const step = input.step ?? 0;
+      const tools = await loadTurnTools(em, input.tools);
+      const replayed = step >= 0 && tools.size ? await recordedToolStep(turn, step, tools) : undefined;
+      if (replayed) return { assistantMessageId: stepMessageId(turn.id, step), provider: 'recorded', finishReason: 'tool_calls', inputTokens: 0, outputTokens: 0, costUsd: '0', toolCalls: replayed };
       if (ctx.info.attempt > 1 && (await stream.hasTokens())) {
         await stream.append({ type: 'reset', data: { attempt: ctx.info.attempt, reason: 'retry' } });
       }
@@ -139,6 +183,8 @@ export function createChatActivities(deps: ChatActivityDeps) {
       const candidates = deps.providers.candidates(turn.model);
       let produced: Produced | undefined;
       let text = '';
+      let calls: ToolCall[] = [];
+      const offered = tools.size ? toolDefinitions(tools) : undefined;
       for (let i = 0; i < candidates.length && !produced; i++) {
         const candidate = candidates[i];
         text = '';
@@ -146,9 +192,10 @@ export function createChatActivities(deps: ChatActivityDeps) {
         let outputTokens = 0;
         let finishReason = 'stop';
         let lastBeat = 0;
+        calls = [];
         try {
           const messages = await loadContext(turn, candidate, maxTokens);
-          for await (const ev of candidate.stream({ messages, maxTokens, temperature: input.temperature }, ctx.cancellationSignal)) {
+          for await (const ev of candidate.stream({ messages, maxTokens, temperature: input.temperature, tools: offered }, ctx.cancellationSignal)) {
             if (ev.type === 'text') {
               if (!ev.delta) continue;
               text += ev.delta;
@@ -163,6 +210,8 @@ export function createChatActivities(deps: ChatActivityDeps) {
               outputTokens = ev.outputTokens;
             } else if (ev.type === 'finish') {
               finishReason = ev.reason;
+            } else if (ev.type === 'tool_call') {
+              calls.push(ev.call);
             }
           }
           produced = { text, candidate, inputTokens, outputTokens, finishReason };
@@ -187,9 +236,18 @@ export function createChatActivities(deps: ChatActivityDeps) {
       }
       if (!produced) throw ApplicationFailure.nonRetryable(`no provider is configured for model ${turn.model}`, 'ProviderBadRequestError', { status: 400, title: 'Unknown model', detail: `No provider serves ${turn.model}` });
 
-      const { won, current } = await persist(turn, TurnStatus.Completed, produced.text, produced);
+      if (calls.length) {
+        // The model wants tools: record the step and hand the calls to the workflow; no reply yet.
+        const planned = planToolCalls(turn.id, turn.user.id, step, calls, tools);
+        // Past the step limit the workflow ends the turn: keep the message, start nothing.
+        const runnable = step < (input.maxToolSteps ?? DEFAULT_MAX_TOOL_STEPS) ? planned : [];
+        await recordToolStep(turn, step, produced.text, calls, runnable, produced.candidate.model, stream);
+        const own = usageOf(produced);
+        return { assistantMessageId: stepMessageId(turn.id, step), provider: own.provider, model: own.model, finishReason: 'tool_calls', inputTokens: own.inputTokens, outputTokens: own.outputTokens, costUsd: own.costUsd, toolCalls: planned };
+      }
+      const usage = usageOf(produced, input.usageSoFar);
+      const { won, current } = await persist(turn, TurnStatus.Completed, produced.text, usage);
       if (!won) return (await recorded(turn.id)).result;
-      const usage = usageOf(produced);
       await stream.append({ type: 'done', data: { messageId: current.assistantMessageId!, content: produced.text, finishReason: produced.finishReason, usage } });
       return {
         assistantMessageId: current.assistantMessageId!,
@@ -202,12 +260,12 @@ export function createChatActivities(deps: ChatActivityDeps) {
     },
 
     /** Records a failed or cancelled turn (idempotent) and closes its stream. Returns the kept message id. */
-    async finishTurn({ turnId, status, error }: FinishTurnInput): Promise<string | null> {
+    async finishTurn({ turnId, status, error, usage }: FinishTurnInput): Promise<string | null> {
       const em = deps.orm.em.fork();
       const turn = await em.findOne(ChatTurn, turnId, { populate: ['conversation'] });
       if (!turn) return null;
       const stream = new TurnStreamWriter(deps.redis, turnId, deps.streamRetentionSeconds);
-      const { won, current } = await persist(turn, status === 'cancelled' ? TurnStatus.Cancelled : TurnStatus.Failed, null, undefined, error?.detail);
+      const { won, current } = await persist(turn, status === 'cancelled' ? TurnStatus.Cancelled : TurnStatus.Failed, null, usage, error?.detail);
       if (won || !(await stream.hasTerminalEvent())) {
         await stream.append(
           status === 'cancelled'
@@ -217,7 +275,37 @@ export function createChatActivities(deps: ChatActivityDeps) {
       }
       return current.assistantMessageId;
     },
+
+    /** A tool call's outcome as the model reads it (a tool message) and the client sees it (a `tool` event), once. */
+    async recordToolOutcome(o: ToolOutcome): Promise<void> {
+      const em = deps.orm.em.fork();
+      const id = toolMessageId(o.turnId, o.step, o.call.index);
+      if (await em.count(Message, { id })) return;
+      const turn = await em.findOneOrFail(ChatTurn, o.turnId);
+      const content = o.phase === 'result' ? toolMessageText(o.result) : `Error: ${o.error ?? 'the tool call failed'}`;
+      em.create(Message, { id, conversation: turn.conversation.id, role: MessageRole.Tool, content, turnId: o.turnId, toolCallId: o.call.callId });
+      await em.flush();
+      // A call that never ran (rejected, approval failed) closes its run row; a run that failed recorded itself.
+      if (o.phase === 'error' && o.call.tool) {
+        await em.nativeUpdate(ToolRun, { id: o.call.runId, status: 'running' }, { status: 'failed', error: { type: 'NotRun', message: content }, completedAt: new Date() });
+      }
+      const stream = new TurnStreamWriter(deps.redis, o.turnId, deps.streamRetentionSeconds);
+      const runId = o.call.tool ? o.call.runId : null;
+      await stream.append({
+        type: 'tool',
+        data: o.phase === 'result'
+          ? { phase: 'result', callId: o.call.callId, name: o.call.name, runId, ...eventResult(o.result) }
+          : { phase: 'error', callId: o.call.callId, name: o.call.name, runId, error: o.error ?? 'the tool call failed' },
+      });
+    },
+
+    /** Tells the client a call waits for a human decision (the approval's id is what deciders act on). */
+    async announceToolApproval({ turnId, call }: { turnId: string; call: PlannedToolCall }): Promise<void> {
+      const stream = new TurnStreamWriter(deps.redis, turnId, deps.streamRetentionSeconds);
+      await stream.append({ type: 'tool', data: { phase: 'approval_pending', callId: call.callId, name: call.name, runId: call.runId, approvalId: call.approvalId } });
+    },
   };
 }
+
 
 export type ChatActivities = ReturnType<typeof createChatActivities>;

@@ -25,7 +25,7 @@ export function createReplyProviders(providers: ReadonlyMap<ProviderName, ChatPr
           inputPricePerMTok: String(m.inputPricePerMTok),
           outputPricePerMTok: String(m.outputPricePerMTok),
           stream: (req, signal) =>
-            provider.stream({ model: m.upstreamModel, messages: req.messages, maxTokens: req.maxTokens, temperature: req.temperature }, { signal }),
+            provider.stream({ model: m.upstreamModel, messages: req.messages, maxTokens: req.maxTokens, temperature: req.temperature, tools: req.tools }, { signal }),
         };
       });
     },

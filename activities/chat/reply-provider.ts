@@ -1,4 +1,4 @@
-import type { ChatMessage, ProviderEvent } from '../llm/provider.types';
+import type { ChatMessage, ProviderEvent, ToolDefinition } from '../llm/provider.types';
 
 /**
  * What the chat activity needs from the LLM layer: for a model, an ordered chain of candidates
@@ -8,6 +8,7 @@ export interface ReplyRequest {
   messages: ChatMessage[];
   maxTokens?: number;
   temperature?: number;
+  tools?: ToolDefinition[];
 }
 
 export interface ReplyCandidate {

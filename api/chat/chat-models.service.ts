@@ -17,6 +17,10 @@ export class ChatModels {
     return this.config.CHAT_STREAM_RETENTION_SECONDS;
   }
 
+  get maxToolSteps(): number {
+    return this.config.CHAT_MAX_TOOL_STEPS;
+  }
+
   resolve(requested?: string): string {
     if (!requested) return defaultModelId(this.configured);
     try {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { BillingModule } from '../billing/billing.module';
+import { ToolsModule } from '../tools/tools.module';
 import { ChatModels } from './chat-models.service';
 import { ChatController } from './chat.controller';
 import { ChatService } from './chat.service';
@@ -7,7 +8,7 @@ import { TurnSseService } from './turn-sse.service';
 import { TurnStreamRelay } from './turn-stream-relay.service';
 
 @Module({
-  imports: [BillingModule],
+  imports: [BillingModule, ToolsModule],
   controllers: [ChatController],
   providers: [ChatService, ChatModels, TurnSseService, TurnStreamRelay],
   exports: [ChatService, TurnStreamRelay],

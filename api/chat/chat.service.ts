@@ -5,6 +5,7 @@ import { Injectable } from '@nestjs/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import Redis from 'ioredis';
 import { ChatTurn, Conversation, Message, MessageRole, TurnStatus, UsageRecord } from '../../shared/persistence/entities';
+import { Permission } from '../../shared/domain/roles';
 import { currentRequestId } from '../../shared/observability/request-context';
 import { InjectRedis } from '../../shared/redis/redis.module';
 import { encodeTurnEvent, turnStreamKey, TurnEvent } from '../../shared/streams/turn-events';
@@ -15,7 +16,8 @@ import { CHAT_TURN_WORKFLOW, chatTurnWorkflowId, ChatTurnInput } from '../../wor
 import { BudgetService } from '../billing/budget.service';
 import { estimateTurnCostUsd } from '../../shared/policies/cost-estimate';
 import { PolicyService } from '../admin/policy.service';
-import type { Principal } from '../common/auth/principal';
+import { ToolsService } from '../tools/tools.service';
+import { hasPermission, type Principal } from '../common/auth/principal';
 import { ProblemException, Problems } from '../common/problem/problem.exception';
 import { ChatModels } from './chat-models.service';
 import type { ChatRequestDto, ChatTurnDto } from './dto/chat.dto';
@@ -32,6 +34,7 @@ export class ChatService {
     @InjectRedis() private readonly redis: Redis,
     private readonly budgets: BudgetService,
     private readonly policies: PolicyService,
+    private readonly tools: ToolsService,
   ) {}
 
   /** Starts a turn, or returns the one this idempotency key already started. */
@@ -47,6 +50,7 @@ export class ChatService {
       ? await this.ownedConversation(principal, dto.conversationId)
       : this.em.create(Conversation, { owner: principal.userId, title: titleFrom(dto.message) });
     if (dto.parentMessageId) await this.checkParent(conversation, dto.parentMessageId);
+    if (dto.tools?.length) await this.checkTools(principal, dto.tools);
     const model = this.models.resolve(dto.model ?? conversation.model ?? undefined);
     // Access policies (model, estimated cost, role, team, time) before anything is stored or started.
     await this.policies.check(principal, 'chat.turn', { type: 'chat', model, costUsd: estimateTurnCostUsd(model, dto.message, dto.maxTokens) });
@@ -82,7 +86,8 @@ export class ChatService {
       type: 'turn',
       data: { turnId: turn.id, conversationId: conversation.id, userMessageId: userMessage.id, model },
     });
-    return this.ensureStarted(turn, { maxTokens: dto.maxTokens, temperature: dto.temperature });
+    const tools = dto.tools?.length ? { tools: dto.tools, maxToolSteps: this.models.maxToolSteps } : {};
+    return this.ensureStarted(turn, { maxTokens: dto.maxTokens, temperature: dto.temperature, ...tools });
   }
 
   /** The caller's turn, or 404 (also when it is someone else's). */
@@ -133,7 +138,7 @@ export class ChatService {
     };
   }
 
-  private async ensureStarted(turn: ChatTurn, options: { maxTokens?: number; temperature?: number } = {}): Promise<ChatTurn> {
+  private async ensureStarted(turn: ChatTurn, options: Pick<ChatTurnInput, 'maxTokens' | 'temperature' | 'tools' | 'maxToolSteps'> = {}): Promise<ChatTurn> {
     if (turn.status !== TurnStatus.Running) return turn;
     const requestId = currentRequestId();
     const input: ChatTurnInput = {
@@ -169,6 +174,12 @@ export class ChatService {
   private async appendEvent(turnId: string, event: TurnEvent) {
     const key = turnStreamKey(turnId);
     await this.redis.multi().xadd(key, '*', ...encodeTurnEvent(event)).expire(key, this.models.streamRetentionSeconds).exec();
+  }
+
+  /** Tools are refused before anything is stored: 403 without tools:run, 404 for one the caller's role may not see. */
+  private async checkTools(principal: Principal, names: string[]) {
+    if (!hasPermission(principal, Permission.ToolsRun)) throw Problems.forbidden('Calling tools needs the tools:run permission');
+    for (const name of names) await this.tools.visible(principal, name);
   }
 
   private async ownedConversation(principal: Principal, id: string): Promise<Conversation> {

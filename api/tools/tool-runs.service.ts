@@ -52,7 +52,7 @@ function spec(name: string, v: ToolVersion): ToolSpec {
 function runDto(r: ToolRun): ToolRunDto {
   return {
     runId: r.id,
-    workflowId: toolRunWorkflowId(r.id),
+    workflowId: r.workflowId ?? toolRunWorkflowId(r.id),
     tool: r.toolName,
     version: r.toolVersion,
     status: r.status,

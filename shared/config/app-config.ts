@@ -117,6 +117,10 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(60)
   CHAT_STREAM_RETENTION_SECONDS = 21_600;
 
+  /** Tool rounds one chat turn may take before it ends with a "Tool step limit reached" error. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(50)
+  CHAT_MAX_TOOL_STEPS = 5;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 

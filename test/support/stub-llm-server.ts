@@ -8,10 +8,13 @@ import type { AddressInfo } from 'node:net';
  *   slow-<ms>       like echo but with <ms> between chunks and 40 words (for stop/crash tests)
  *   fail-429        answers 429 with Retry-After
  *   fail-401        answers 401
+ *   tools-<name>    without a `tool` message yet: calls tool <name> (arguments = the last user message when it
+ *                   is a JSON object, else {}) as OpenAI streams it (tool_calls deltas: index, id, name, the
+ *                   arguments in pieces; finish_reason tool_calls); once the tool answered: "Tool <name> said: <result>"
  */
 export class StubLlmServer {
   private server?: Server;
-  readonly requests: { model: string; messages: { role: string; content: string }[] }[] = [];
+  readonly requests: { model: string; messages: WireMessage[]; tools?: { type: string; function: { name: string } }[] }[] = [];
   /** Connections the server saw closed by the client before the reply ended. */
   aborted = 0;
 
@@ -36,8 +39,8 @@ export class StubLlmServer {
     }
     let raw = '';
     for await (const chunk of req) raw += chunk;
-    const body = JSON.parse(raw) as { model: string; messages: { role: string; content: string }[]; stream?: boolean };
-    this.requests.push({ model: body.model, messages: body.messages });
+    const body = JSON.parse(raw) as { model: string; messages: WireMessage[]; stream?: boolean; tools?: { type: string; function: { name: string } }[] };
+    this.requests.push({ model: body.model, messages: body.messages, tools: body.tools });
     const model = body.model;
     if (model === 'fail-429') {
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' }).end(JSON.stringify({ error: { message: 'rate limited', type: 'rate_limit_error' } }));
@@ -48,8 +51,12 @@ export class StubLlmServer {
       return;
     }
     const lastUser = [...body.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+    const toolName = /^tools-(.+)$/.exec(model)?.[1];
+    const toolAnswer = body.messages.find((m) => m.role === 'tool');
+    if (toolName && !toolAnswer) return this.streamToolCall(res, model, toolName, lastUser);
     const slow = /^slow-(\d+)$/.exec(model);
-    const words = slow ? Array.from({ length: 40 }, (_, i) => `w${i}`) : `You said: ${lastUser}`.split(' ');
+    const reply = toolName ? `Tool ${toolName} said: ${toolAnswer!.content}` : `You said: ${lastUser}`;
+    const words = slow ? Array.from({ length: 40 }, (_, i) => `w${i}`) : reply.split(' ');
     const delay = slow ? Number(slow[1]) : 0;
     const id = `chatcmpl-${Date.now()}`;
     const chunk = (delta: object, finish: string | null = null, usage?: object) =>
@@ -80,4 +87,31 @@ export class StubLlmServer {
     res.write(chunk({}, null, { prompt_tokens: 10, completion_tokens: words.length, total_tokens: 10 + words.length }));
     res.end('data: [DONE]\n\n');
   }
+
+  private streamToolCall(res: ServerResponse, model: string, name: string, lastUser: string) {
+    let args = '{}';
+    try {
+      const parsed: unknown = JSON.parse(lastUser);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) args = JSON.stringify(parsed);
+    } catch {
+      // Not JSON: the call takes no arguments.
+    }
+    const id = `chatcmpl-${Date.now()}`;
+    const callId = `call_${Math.random().toString(36).slice(2, 12)}`;
+    const chunk = (delta: object, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.write(chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: callId, type: 'function', function: { name, arguments: '' } }] }));
+    for (let i = 0; i < args.length; i += 5) res.write(chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(i, i + 5) } }] }));
+    res.write(chunk({}, 'tool_calls'));
+    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', model, choices: [], usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 } })}\n\n`);
+    res.end('data: [DONE]\n\n');
+  }
+}
+
+interface WireMessage {
+  role: string;
+  content: string | null;
+  tool_call_id?: string;
+  tool_calls?: { id: string; type: string; function: { name: string; arguments: string } }[];
 }

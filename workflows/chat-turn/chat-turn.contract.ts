@@ -1,3 +1,5 @@
+import type { ToolSpec } from '../tool-run/tool-run.contract';
+
 /** Contract of the chatTurn workflow, shared by the API (start, cancel, query) and the worker. */
 export interface ChatTurnInput {
   turnId: string;
@@ -9,6 +11,54 @@ export interface ChatTurnInput {
   maxTokens?: number;
   temperature?: number;
   requestId?: string;
+  /** Tools the model may call (registry names, checked by the API for the caller's role). */
+  tools?: string[];
+  /** Tool rounds before the turn gives up (CHAT_MAX_TOOL_STEPS); default DEFAULT_MAX_TOOL_STEPS. */
+  maxToolSteps?: number;
+}
+
+export const DEFAULT_MAX_TOOL_STEPS = 5;
+
+/** Tokens and cost of the provider calls made so far in a turn (recorded as the turn's one usage row). */
+export interface StepUsage {
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: string;
+}
+
+/** One provider call of a turn: step 0 answers the user, step n follows the nth round of tool results. */
+export interface GenerateReplyInput extends ChatTurnInput {
+  step?: number;
+  usageSoFar?: StepUsage;
+}
+
+/**
+ * A tool call the model made, resolved by the activity: the frozen tool version to run, or why it
+ * will not run (unknown tool, bad arguments). Ids are derived from turn, step and index, so a retry
+ * names the same run, approval and messages.
+ */
+export interface PlannedToolCall {
+  callId: string;
+  name: string;
+  index: number;
+  /** tool_runs row id and the child's workflow id (`tool-run:<turnId>-<step>-<index>`). */
+  runId: string;
+  workflowId: string;
+  tool?: ToolSpec;
+  input?: Record<string, unknown>;
+  /** Set when the call is refused before it runs; the model is told this text. */
+  refusal?: string;
+  /** Set when the tool needs a human decision first: the approval's request id. */
+  approvalId?: string;
+}
+
+export interface ToolOutcome {
+  turnId: string;
+  step: number;
+  call: PlannedToolCall;
+  phase: 'result' | 'error';
+  result?: unknown;
+  error?: string;
 }
 
 export type ChatTurnOutcome = 'completed' | 'failed' | 'cancelled';
@@ -32,12 +82,18 @@ export interface GenerateReplyResult {
   inputTokens: number;
   outputTokens: number;
   costUsd: string;
+  /** finishReason tool_calls: what to run before the next step (nothing was recorded as the reply). */
+  toolCalls?: PlannedToolCall[];
+  /** The model that answered this step, for the usage row of a turn that ends later. */
+  model?: string;
 }
 
 export interface FinishTurnInput {
   turnId: string;
   status: 'failed' | 'cancelled';
   error?: TurnProblem;
+  /** Provider calls already made (tool steps): recorded as the turn's usage. */
+  usage?: StepUsage & { provider: string; model: string };
 }
 
 /** Why a turn failed, as the API reports it (problem+json fields). */
@@ -53,4 +109,19 @@ export const CHAT_TURN_WORKFLOW = 'chatTurnWorkflow';
 /** The turn id is the workflow's business key: starting it twice is a no-op. */
 export function chatTurnWorkflowId(turnId: string): string {
   return `chat-turn:${turnId}`;
+}
+
+/** Child workflow id of a turn's tool call: one per (turn, step, call index), so a retry never runs it twice. */
+export function chatToolRunWorkflowId(turnId: string, step: number, index: number): string {
+  return `tool-run:${turnId}-${step}-${index}`;
+}
+
+/** Sum of two exact USD decimals (8 places), as usage rows store them. */
+export function addUsd(a: string, b: string): string {
+  const units = (v: string) => {
+    const [w, f = ''] = v.split('.');
+    return BigInt(w || '0') * 100_000_000n + BigInt((f + '00000000').slice(0, 8));
+  };
+  const sum = units(a) + units(b);
+  return `${sum / 100_000_000n}.${(sum % 100_000_000n).toString().padStart(8, '0')}`;
 }

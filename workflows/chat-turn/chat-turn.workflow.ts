@@ -3,13 +3,29 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  ChildWorkflowFailure,
+  executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { SA } from '../../temporal/search-attributes';
 import type { ChatActivities } from '../../activities/chat/chat-turn.activities';
-import type { ChatTurnInput, ChatTurnResult, TurnProblem } from './chat-turn.contract';
+import { APPROVAL_WORKFLOW, approvalWorkflowId, type ApprovalOutcome } from '../approval/approval.contract';
+import type { approvalWorkflow } from '../approval/approval.workflow';
+import { TOOL_RUN_WORKFLOW, type ToolRunResult } from '../tool-run/tool-run.contract';
+import type { toolRunWorkflow } from '../tool-run/tool-run.workflow';
+import {
+  addUsd,
+  DEFAULT_MAX_TOOL_STEPS,
+  type ChatTurnInput,
+  type ChatTurnResult,
+  type FinishTurnInput,
+  type GenerateReplyResult,
+  type PlannedToolCall,
+  type TurnProblem,
+} from './chat-turn.contract';
 
 // One activity does the whole provider call (context, streaming to Redis, persisting): a turn costs
 // one workflow task plus one activity. Heartbeats carry progress and bring cancellation in.
@@ -27,10 +43,13 @@ const { generateReply } = proxyActivities<ChatActivities>({
   },
 });
 
-const { finishTurn } = proxyActivities<ChatActivities>({
+const { finishTurn, recordToolOutcome, announceToolApproval } = proxyActivities<ChatActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 10 },
 });
+
+/** Who decides a chat turn's tool call that requires approval. */
+const TOOL_APPROVAL_DECIDERS = { roles: ['admin'] };
 
 function problemOf(err: unknown): TurnProblem {
   const cause = err instanceof ActivityFailure ? err.cause : err;
@@ -41,9 +60,77 @@ function problemOf(err: unknown): TurnProblem {
   return { status: 502, title: 'Upstream error', detail: cause instanceof Error ? cause.message : 'The model provider failed' };
 }
 
-export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnResult> {
+function childError(err: unknown): string {
+  const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) return `${cause.type ?? 'ToolError'}: ${cause.message}`;
+  return cause instanceof Error ? cause.message : 'the tool call failed';
+}
+
+/**
+ * One call: refused ones are reported as such; one that requires approval waits for an approval child;
+ * then a toolRun child (same user, the tool layer scopes by it). The outcome reaches the model either way.
+ */
+async function runToolCall(input: ChatTurnInput, step: number, call: PlannedToolCall): Promise<void> {
+  const report = (phase: 'result' | 'error', value: { result?: unknown; error?: string }) => recordToolOutcome({ turnId: input.turnId, step, call, phase, ...value });
+  if (!call.tool || !call.input) return report('error', { error: call.refusal ?? 'the call was refused' });
+  if (call.approvalId) {
+    await announceToolApproval({ turnId: input.turnId, call });
+    let outcome: ApprovalOutcome;
+    try {
+      outcome = await executeChild<typeof approvalWorkflow>(APPROVAL_WORKFLOW, {
+        workflowId: approvalWorkflowId(call.approvalId),
+        args: [{ requestId: call.approvalId, kind: 'tool-run', subject: { title: `Run tool ${call.name}`, details: { tool: call.name, input: call.input, turnId: input.turnId } }, requesterId: input.userId, deciders: TOOL_APPROVAL_DECIDERS, timeout: 'PT1H', originRequestId: input.requestId }],
+      });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      return report('error', { error: `the approval failed (${childError(err)})` });
+    }
+    if (outcome.status !== 'approved') return report('error', { error: `the call was ${outcome.status} by an approver${outcome.comment ? `: ${outcome.comment}` : ''}; do not retry it` });
+  }
+  let run: ToolRunResult;
   try {
-    const r = await generateReply(input);
+    run = await executeChild<typeof toolRunWorkflow>(TOOL_RUN_WORKFLOW, {
+      workflowId: call.workflowId,
+      args: [{ runId: call.runId, userId: input.userId, tool: call.tool, input: call.input }],
+      typedSearchAttributes: [
+        { key: SA.kind, value: 'tool-run' },
+        { key: SA.userId, value: input.userId },
+        { key: SA.status, value: 'running' },
+      ],
+    });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return report('error', { error: childError(err) });
+  }
+  return report('result', { result: run.result });
+}
+
+class ToolStepLimit extends Error {}
+
+/**
+ * Tool rounds: run the step's calls in parallel, feed the results back, ask the model again, until it
+ * answers in text or the step limit is reached. `usage` accumulates every provider call of the turn.
+ */
+async function toolLoop(input: ChatTurnInput, first: GenerateReplyResult, usage: NonNullable<FinishTurnInput['usage']>): Promise<GenerateReplyResult> {
+  const limit = input.maxToolSteps ?? DEFAULT_MAX_TOOL_STEPS;
+  let r = first;
+  for (let step = 0; r.toolCalls?.length; step++) {
+    Object.assign(usage, { inputTokens: usage.inputTokens + r.inputTokens, outputTokens: usage.outputTokens + r.outputTokens, costUsd: addUsd(usage.costUsd, r.costUsd), provider: r.provider, model: r.model ?? usage.model });
+    if (step >= limit) throw new ToolStepLimit(`The model still asked for tools after ${limit} tool steps (CHAT_MAX_TOOL_STEPS)`);
+    const calls = r.toolCalls;
+    await Promise.all(calls.map((call) => runToolCall(input, step, call)));
+    const { inputTokens, outputTokens, costUsd } = usage;
+    r = await generateReply({ ...input, step: step + 1, usageSoFar: { inputTokens, outputTokens, costUsd } });
+  }
+  return r;
+}
+
+export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnResult> {
+  const usage = { inputTokens: 0, outputTokens: 0, costUsd: '0', provider: 'unknown', model: input.model };
+  try {
+    let r = await generateReply(input);
+    // Histories from before tool calling never get here (their turns offered no tools).
+    if (r.toolCalls?.length && patched('chat-tool-calls')) r = await toolLoop(input, r, usage);
     upsertSearchAttributes([
       { key: SA.status, value: 'completed' },
       { key: SA.costUsd, value: Number(r.costUsd) },
@@ -51,10 +138,11 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
     return { turnId: input.turnId, status: 'completed', ...r };
   } catch (err) {
     const cancelled = isCancellation(err);
-    const error = cancelled ? undefined : problemOf(err);
+    const error = cancelled ? undefined : err instanceof ToolStepLimit ? { status: 422, title: 'Tool step limit reached', detail: err.message } : problemOf(err);
+    const spent = usage.inputTokens || usage.outputTokens ? { usage } : {};
     // Recording the outcome must happen even though the workflow itself is being cancelled.
     const assistantMessageId = await CancellationScope.nonCancellable(() =>
-      finishTurn({ turnId: input.turnId, status: cancelled ? 'cancelled' : 'failed', error }),
+      finishTurn({ turnId: input.turnId, status: cancelled ? 'cancelled' : 'failed', error, ...spent }),
     );
     upsertSearchAttributes([{ key: SA.status, value: cancelled ? 'cancelled' : 'failed' }]);
     return { turnId: input.turnId, status: cancelled ? 'cancelled' : 'failed', assistantMessageId, error };

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsNumber, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsInt, IsNumber, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 export class ChatRequestDto {
   /** Continue this conversation; omitted = a new conversation is created. */
@@ -23,6 +23,10 @@ export class ChatRequestDto {
 
   @IsOptional() @Type(() => Number) @IsNumber() @Min(0) @Max(2)
   temperature?: number;
+
+  /** Registry tools the model may call in this turn; each must exist and be runnable by the caller (else 404). */
+  @IsOptional() @IsArray() @ArrayMaxSize(16) @ArrayUnique() @IsString({ each: true }) @Matches(/^[A-Za-z0-9_-]{1,64}$/, { each: true })
+  tools?: string[];
 }
 
 export class TurnUsageDto {

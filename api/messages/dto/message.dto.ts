@@ -19,6 +19,10 @@ export class MessageDto {
   /** Thread: the message this one replies to. */
   parentId: string | null;
   model: string | null;
+  /** An assistant message that called tools: the calls (id, name, JSON arguments). */
+  toolCalls?: { id: string; name: string; arguments: string }[];
+  /** A tool message: the call it answers. */
+  toolCallId?: string;
   pinned: boolean;
   /** 1 for an unedited message; earlier texts are under /versions. */
   version: number;
@@ -35,6 +39,8 @@ export class MessageDto {
       authorId: m.author?.id ?? null,
       parentId: m.parentId,
       model: m.model,
+      ...(m.toolCalls ? { toolCalls: m.toolCalls } : {}),
+      ...(m.toolCallId ? { toolCallId: m.toolCallId } : {}),
       pinned: m.pinned,
       version: m.version,
       reactions,

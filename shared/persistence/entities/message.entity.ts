@@ -10,11 +10,18 @@ export enum MessageRole {
   Tool = 'tool',
 }
 
+/** A tool call as the model wrote it: its id, the tool's name and the JSON text of the arguments. */
+export interface StoredToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
 /** Markdown text, stored as written: the API never renders it to HTML. */
 @Entity({ tableName: 'messages' })
 @Index({ properties: ['conversation', 'createdAt'] })
 export class Message {
-  [OptionalProps]?: 'author' | 'parentId' | 'turnId' | 'model' | 'pinned' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt';
+  [OptionalProps]?: 'author' | 'parentId' | 'turnId' | 'model' | 'toolCalls' | 'toolCallId' | 'pinned' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -43,6 +50,14 @@ export class Message {
 
   @Property({ type: 'string', length: 200, nullable: true })
   model: string | null = null;
+
+  /** An assistant message that asked for tools: the calls as the model wrote them (id, name, JSON arguments). */
+  @Property({ type: 'json', nullable: true })
+  toolCalls: StoredToolCall[] | null = null;
+
+  /** A tool message: the call it answers. */
+  @Property({ type: 'string', length: 100, nullable: true })
+  toolCallId: string | null = null;
 
   @Property({ type: 'boolean' })
   pinned = false;

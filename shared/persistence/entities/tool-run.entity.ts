@@ -12,7 +12,7 @@ export type ToolRunStatus = 'running' | 'completed' | 'failed';
 @Index({ properties: ['toolName', 'createdAt'] })
 @Index({ properties: ['user', 'createdAt'] })
 export class ToolRun {
-  [OptionalProps]?: 'status' | 'cached' | 'latencyMs' | 'costUsd' | 'result' | 'error' | 'createdAt' | 'completedAt';
+  [OptionalProps]?: 'workflowId' | 'status' | 'cached' | 'latencyMs' | 'costUsd' | 'result' | 'error' | 'createdAt' | 'completedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string;
@@ -22,6 +22,10 @@ export class ToolRun {
 
   @Property({ type: 'integer' })
   toolVersion: number;
+
+  /** Set when the run's workflow id is not `tool-run:<id>` (a chat turn names its calls by turn, step and index). */
+  @Property({ type: 'string', length: 200, nullable: true })
+  workflowId: string | null = null;
 
   @ManyToOne(() => User, { deleteRule: 'cascade' })
   user: User;
