@@ -26,7 +26,7 @@ import { SecretBox } from '../shared/security/secret-box';
 export async function buildActivities(config: AppConfig) {
   const transport = createTransport(config.SMTP_URL, { pool: true, maxConnections: 2 } as never);
   const orm = await MikroORM.init(mikroOrmConfig(config));
-  const redis = new Redis(config.REDIS_URL, { connectionName: 'gateway-worker', maxRetriesPerRequest: 3 });
+  const redis = new Redis(config.REDIS_URL, { connectionName: 'gateway-worker', maxRetriesPerRequest: 3, enableAutoPipelining: true });
   const providers = createReplyProviders(createProviders(config));
   const activities = {
     ...createEmailActivities({ transport, from: config.MAIL_FROM }),

@@ -4,6 +4,8 @@ import { decodeTurnEvent, encodeTurnEvent, TERMINAL_EVENTS, turnStreamKey, TurnE
 /** Appends a turn's events to its Redis stream; each append refreshes the retention. */
 export class TurnStreamWriter {
   private readonly key: string;
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: unknown;
 
   constructor(
     private readonly redis: Redis,
@@ -13,7 +15,9 @@ export class TurnStreamWriter {
     this.key = turnStreamKey(turnId);
   }
 
+  /** Appends after every token sent so far (order is one connection's order). */
   async append(event: TurnEvent): Promise<string> {
+    await this.flush();
     const [[, id]] = (await this.redis
       .multi()
       .xadd(this.key, '*', ...encodeTurnEvent(event))
@@ -22,9 +26,25 @@ export class TurnStreamWriter {
     return id;
   }
 
-  /** Token deltas skip the EXPIRE (set by the first event) to keep the hot path one command. */
-  async token(text: string): Promise<void> {
-    await this.redis.xadd(this.key, '*', ...encodeTurnEvent({ type: 'token', data: { text } }));
+  /**
+   * Token deltas are not awaited one by one: a Redis stall must not hold up reading the provider.
+   * One connection keeps them in order; `flush` waits for all of them and surfaces a failure.
+   * They skip the EXPIRE (set by the first event) to keep the hot path one command.
+   */
+  token(text: string): void {
+    const sent = this.redis.xadd(this.key, '*', ...encodeTurnEvent({ type: 'token', data: { text } })).then(
+      () => undefined,
+      (err: unknown) => {
+        this.failure ??= err;
+      },
+    );
+    this.inFlight.add(sent);
+    void sent.finally(() => this.inFlight.delete(sent));
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(this.inFlight);
+    if (this.failure) throw this.failure;
   }
 
   /** Looks at the tail, not just the last entry: a losing racer's stray token may follow a `done`. */
