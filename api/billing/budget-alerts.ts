@@ -19,9 +19,8 @@ export interface BudgetAlertSink {
 export const BUDGET_ALERT_SINKS = Symbol('BUDGET_ALERT_SINKS');
 
 /**
- * Logs the alert as a structured event.
- * TODO(notifications): once NotificationsService.notify is committed, add a sink that sends a
- * 'billing' in-app notification; TODO(webhooks): an outbound `budget.threshold_reached` event.
+ * Logs the alert as a structured event (the in-app one is NotificationBudgetAlertSink).
+ * TODO(webhooks): an outbound `budget.threshold_reached` event once outbound webhooks exist.
  */
 @Injectable()
 export class LoggedBudgetAlertSink implements BudgetAlertSink {
