@@ -199,7 +199,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
             if (ev.type === 'text') {
               if (!ev.delta) continue;
               text += ev.delta;
-              await stream.token(ev.delta);
+              stream.token(ev.delta);
               const now = Date.now();
               if (now - lastBeat >= HEARTBEAT_EVERY_MS) {
                 ctx.heartbeat({ chars: text.length, provider: candidate.provider });

@@ -2,13 +2,19 @@ import type { FastifyReply } from 'fastify';
 
 const KEEPALIVE_MS = 15_000;
 
+// One timer for every open stream of the process (not one per connection), created at load time so
+// it holds no request's async context.
+const open = new Set<SseStream>();
+setInterval(() => {
+  for (const s of open) s.comment('keepalive');
+}, KEEPALIVE_MS).unref();
+
 /**
  * Server-sent events written straight to the socket: a NestJS @Sse + rxjs Subject per connection
  * measured 3.2× the heap of this.
  */
 export class SseStream {
   private closed = false;
-  private readonly keepalive: NodeJS.Timeout;
   private readonly closeHandlers: (() => void)[] = [];
 
   constructor(private readonly reply: FastifyReply, headers: Record<string, string> = {}) {
@@ -23,8 +29,7 @@ export class SseStream {
       ...headers,
     });
     raw.write(': connected\n\n');
-    this.keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS);
-    this.keepalive.unref();
+    open.add(this);
     raw.on('close', () => this.finish());
   }
 
@@ -42,6 +47,10 @@ export class SseStream {
     this.reply.raw.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
+  comment(text: string) {
+    if (!this.closed) this.reply.raw.write(`: ${text}\n\n`);
+  }
+
   /** A bare `data:` event (OpenAI's dialect); a string is written as is (e.g. `[DONE]`). */
   data(payload: object | string) {
     if (this.closed) return;
@@ -57,7 +66,7 @@ export class SseStream {
   private finish() {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.keepalive);
+    open.delete(this);
     for (const h of this.closeHandlers.splice(0)) h();
   }
 }

@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { ChatTurn, TurnStatus } from '../../shared/persistence/entities';
 import { InjectRedis } from '../../shared/redis/redis.module';
-import { isStreamId, TERMINAL_EVENTS, turnStreamKey } from '../../shared/streams/turn-events';
+import { decodeTurnEvent, isStreamId, TERMINAL_EVENTS, turnStreamKey } from '../../shared/streams/turn-events';
 import type { Principal } from '../common/auth/principal';
 import { Problems } from '../common/problem/problem.exception';
 import { ChatService } from './chat.service';
@@ -51,7 +51,17 @@ export class TurnSseService {
       if (TERMINAL_EVENTS.has(event.type)) sse.end();
     });
     sse.onClose(unsubscribe);
+    // A client resuming after the last event of a finished turn has nothing left to wait for.
+    if (!sse.isClosed && turn.status !== TurnStatus.Running && (await this.endedBy(key))) sse.end();
     // The request's entity manager is not used again by this long-lived response.
     this.em.clear();
+  }
+
+  private async endedBy(key: string): Promise<boolean> {
+    const tail = await this.redis.xrevrange(key, '+', '-', 'COUNT', 32);
+    return tail.some(([, fields]) => {
+      const event = decodeTurnEvent(fields);
+      return !!event && TERMINAL_EVENTS.has(event.type);
+    });
   }
 }

@@ -126,4 +126,15 @@ describe('chat streaming (SSE) on durable turns', () => {
     const turn = await api('GET', `/chat/turns/${events[0].data.turnId}`, { token: alice.accessToken });
     expect(turn.body).toMatchObject({ status: 'failed', usage: null });
   });
+
+  it('ends at once when a client resumes after the last event of a finished turn', async () => {
+    const sse = await openSse('/chat/stream', { token: alice.accessToken, body: { message: 'finished', model: stubModel('echo') } });
+    const events = await sse.events;
+    const last = events[events.length - 1];
+    expect(last.event).toBe('done');
+    const started = Date.now();
+    const resumed = await openSse(`/chat/turns/${events[0].data.turnId}/stream`, { token: alice.accessToken, headers: { 'last-event-id': last.id! } });
+    expect(await resumed.events).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
 });
