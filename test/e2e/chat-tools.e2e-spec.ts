@@ -13,6 +13,7 @@ describe('chat turns calling tools (SSE)', () => {
   const tag = randomUUID().slice(0, 8);
   const weather = `chat_weather_${tag}`;
   const adminOnly = `chat_admin_only_${tag}`;
+  const guarded = `chat_guarded_${tag}`;
   const llm = new StubLlmServer();
   let server: RecordingServer;
   let admin: string;
@@ -38,6 +39,7 @@ describe('chat turns calling tools (SSE)', () => {
     [admin, alice] = await Promise.all([loginAdmin(), registerUser('chat-tools-alice')]);
     expect((await api('POST', '/tools', { token: admin, body: httpTool(weather) })).status).toBe(201);
     expect((await api('POST', '/tools', { token: admin, body: httpTool(adminOnly, { allowedRoles: ['admin'] }) })).status).toBe(201);
+    expect((await api('POST', '/tools', { token: admin, body: httpTool(guarded, { requiresApproval: true }) })).status).toBe(201);
   });
 
   afterAll(async () => {
@@ -108,5 +110,39 @@ describe('chat turns calling tools (SSE)', () => {
     expect(events.at(-1)!.event).toBe('done');
     expect(visibleText(events)).toContain('not available');
     expect(server.seen.filter((r) => r.url.includes('Nice'))).toHaveLength(0);
+  });
+
+  it('waits for a human on a tool that requires approval: the requester cannot approve it, an admin does, then the turn completes', async () => {
+    let approvalId = '';
+    let decided: Promise<{ status: number; body: any }> | undefined;
+    let selfApproval: Promise<{ status: number; body: any }> | undefined;
+    const sse = await openSse('/chat/stream', {
+      token: alice.accessToken,
+      body: { message: '{"city":"Oslo"}', model: stubModel(`tools-${guarded}`), tools: [guarded] },
+      onEvent: (e) => {
+        if (e.event === 'tool' && e.data.phase === 'approval_pending' && !decided) {
+          approvalId = e.data.approvalId;
+          selfApproval = api('POST', `/approvals/${approvalId}/approve`, { token: alice.accessToken });
+          // The admin decides from another session, after the requester's own attempt was refused.
+          decided = selfApproval.then(async () => {
+            await new Promise((r) => setTimeout(r, 300));
+            return api('POST', `/approvals/${approvalId}/approve`, { token: await loginAdmin(), body: { comment: 'fine' } });
+          });
+        }
+      },
+    });
+    const events = await sse.events;
+    expect(approvalId).toMatch(/^[0-9a-f-]{36}$/);
+    expect([403, 404]).toContain((await selfApproval)!.status);
+    expect((await decided)!.status).toBe(200);
+    const phases = events.filter((e) => e.event === 'tool').map((e) => e.data.phase);
+    expect(phases).toEqual(['call', 'approval_pending', 'result']);
+    expect(events.at(-1)!.event).toBe('done');
+    expect(visibleText(events)).toContain('"city":"Oslo"');
+    expect(server.seen.some((r) => r.url === '/weather/Oslo')).toBe(true);
+    const approval = await api('GET', `/approvals/${approvalId}`, { token: admin });
+    expect(approval.body).toMatchObject({ status: 'approved', comment: 'fine' });
+    // Deciding again is a conflict with the recorded state.
+    expectProblem(await api('POST', `/approvals/${approvalId}/reject`, { token: admin }), 409);
   });
 });
