@@ -4,6 +4,7 @@ import { createTransport } from 'nodemailer';
 import { createAuditRecordActivities } from '../activities/audit/audit-record.activities';
 import { createAuditReportActivities } from '../activities/audit/audit-report.activities';
 import { createAuditRetentionActivities } from '../activities/audit/audit-retention.activities';
+import { createBillingCycleActivities } from '../activities/billing/billing-cycle.activities';
 import { createApprovalActivities } from '../activities/approvals/approval.activities';
 import { createChatActivities } from '../activities/chat/chat-turn.activities';
 import { createReplyProviders } from '../activities/chat/llm-reply-providers';
@@ -18,6 +19,7 @@ import { DestinationPolicy } from '../activities/tools/safe-http/destination-pol
 import { SafeHttpClient } from '../activities/tools/safe-http/safe-http.client';
 import { createToolRunActivities } from '../activities/tools/tool-run.activities';
 import { anchorKeyFrom } from '../shared/audit/audit-hash';
+import { createStripe } from '../shared/billing/stripe-client';
 import type { AppConfig } from '../shared/config/app-config';
 import { mikroOrmConfig } from '../shared/persistence/mikro-orm.config';
 import { SecretBox } from '../shared/security/secret-box';
@@ -45,6 +47,7 @@ export async function buildActivities(config: AppConfig) {
     ...createAuditRecordActivities({ orm }),
     ...createAuditReportActivities({ orm }),
     ...createAuditRetentionActivities({ orm, retentionDays: config.AUDIT_RETENTION_DAYS, anchorKey: anchorKeyFrom(config.DATA_ENCRYPTION_KEY) }),
+    ...createBillingCycleActivities({ orm, stripe: createStripe(config) }),
   };
   const close = async () => {
     transport.close();

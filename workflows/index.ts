@@ -1,6 +1,7 @@
 // Every workflow the workers run. The worker bundle is built from this file.
 export { auditReportWorkflow } from './audit-report/audit-report.workflow';
 export { auditRetentionWorkflow } from './audit-retention/audit-retention.workflow';
+export { billingCycleWorkflow } from './billing-cycle/billing-cycle.workflow';
 export { approvalWorkflow } from './approval/approval.workflow';
 export { chatTurnWorkflow } from './chat-turn/chat-turn.workflow';
 export { declarativeRunWorkflow } from './declarative-run/declarative-run.workflow';

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { BillingController } from './billing.controller';
+import { BillingCycleSchedule } from './billing-cycle.schedule';
 import { BUDGET_ALERT_SINKS, LoggedBudgetAlertSink } from './budget-alerts';
 import { BudgetService } from './budget.service';
 import { BudgetsService } from './budgets.service';
@@ -19,6 +20,7 @@ import { UsageService } from './usage.service';
     CreditsService,
     UsageService,
     StripeBillingService,
+    BillingCycleSchedule,
     StripeWebhooksService,
     LoggedBudgetAlertSink,
     NotificationBudgetAlertSink,

@@ -8,6 +8,7 @@ import { BillingCustomer, BillingObject, User } from '../../shared/persistence/e
 import type { Principal } from '../common/auth/principal';
 import { Problems } from '../common/problem/problem.exception';
 import { upsertBillingObject } from './billing-objects';
+import { BillingCycleSchedule } from './billing-cycle.schedule';
 import type { InvoiceDto, PaymentMethodDto, SubscriptionDto } from './dto/stripe.dto';
 
 const LIVE = ['active', 'trialing', 'past_due', 'incomplete', 'unpaid'];
@@ -22,6 +23,7 @@ export class StripeBillingService {
 
   constructor(
     private readonly em: EntityManager,
+    private readonly cycles: BillingCycleSchedule,
     config: AppConfig,
   ) {
     this.stripe = createStripe(config);
@@ -88,10 +90,17 @@ export class StripeBillingService {
     return invoiceDto({ ...(await this.client().invoices.retrieve(id)), id });
   }
 
-  /** The caller's Stripe customer, created on the first billing call (once, even when calls race). */
+  /**
+   * The caller's Stripe customer, created on the first billing call (once, even when calls race),
+   * with its billing-cycle schedule (ensured again on later calls if that first attempt missed).
+   */
   async customerOf(principal: Principal): Promise<string> {
-    const existing = await this.existingCustomer(principal);
-    if (existing) return existing;
+    const customer = (await this.existingCustomer(principal)) ?? (await this.createCustomer(principal));
+    await this.cycles.ensure(customer);
+    return customer;
+  }
+
+  private async createCustomer(principal: Principal): Promise<string> {
     const user = await this.em.findOneOrFail(User, principal.userId);
     const created = await this.client().customers.create({ email: user.email, metadata: { userId: user.id } }, { idempotencyKey: `customer:${user.id}` });
     await this.em.execute('insert into billing_customers (user_id, stripe_customer_id, created_at) values (?, ?, now()) on conflict do nothing', [user.id, created.id]);

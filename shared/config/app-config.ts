@@ -7,6 +7,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  Matches,
   Max,
   Min,
   MinLength,
@@ -173,6 +174,10 @@ export class AppConfig {
   /** Signing secret of the webhook endpoint (`whsec_…`); empty: webhooks are refused. */
   @IsString()
   STRIPE_WEBHOOK_SECRET = '';
+
+  /** How often each customer's billing cycle runs: `monthly` (UTC calendar) or a duration such as `30s` (tests). */
+  @Matches(/^(monthly|\d+\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?))$/)
+  BILLING_CYCLE_INTERVAL = 'monthly';
 }
 
 export class ConfigValidationError extends Error {

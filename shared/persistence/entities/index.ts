@@ -8,7 +8,7 @@ import { ReadReceipt } from './read-receipt.entity';
 import { UsageRecord } from './usage-record.entity';
 import { Budget, BudgetAlert, BudgetPeriod, BudgetReservation } from './budget.entity';
 import { CreditConsumption, CreditGrant } from './credit.entity';
-import { BillingCustomer, BillingObject, StripeProcessedEvent } from './stripe.entity';
+import { BillingCustomer, BillingObject, BillingPeriodReport, StripeProcessedEvent } from './stripe.entity';
 import { ApiKey } from './api-key.entity';
 import { Approval } from './approval.entity';
 import { Notification, NotificationPreference } from './notification.entity';
@@ -61,4 +61,4 @@ export * from './tool-secret.entity';
 export * from './workflow-definition.entity';
 
 /** Every entity; MikroORM is configured with this list (no folder scanning). */
-export const ENTITIES = [User, Role, Team, TeamMember, Policy, SystemConfigVersion, Session, RefreshToken, ApiKey, OneTimeToken, MfaRecoveryCode, UserIdentity, Conversation, Message, MessageVersion, MessageReaction, ConversationShare, ChatTurn, UsageRecord, ReadReceipt, Tool, ToolVersion, ToolRun, ToolSecret, AuditEvent, AuditChainHead, AuditReport, AuditReportPart, WorkflowDefinition, WorkflowDefinitionVersion, Notification, NotificationPreference, Approval, Budget, BudgetPeriod, BudgetReservation, BudgetAlert, CreditGrant, CreditConsumption, BillingCustomer, BillingObject, StripeProcessedEvent];
+export const ENTITIES = [User, Role, Team, TeamMember, Policy, SystemConfigVersion, Session, RefreshToken, ApiKey, OneTimeToken, MfaRecoveryCode, UserIdentity, Conversation, Message, MessageVersion, MessageReaction, ConversationShare, ChatTurn, UsageRecord, ReadReceipt, Tool, ToolVersion, ToolRun, ToolSecret, AuditEvent, AuditChainHead, AuditReport, AuditReportPart, WorkflowDefinition, WorkflowDefinitionVersion, Notification, NotificationPreference, Approval, Budget, BudgetPeriod, BudgetReservation, BudgetAlert, CreditGrant, CreditConsumption, BillingCustomer, BillingObject, StripeProcessedEvent, BillingPeriodReport];

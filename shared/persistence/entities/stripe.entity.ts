@@ -60,3 +60,45 @@ export class StripeProcessedEvent {
   @Property({ type: 'timestamptz' })
   processedAt: Date = new Date();
 }
+
+/** What the billing cycle reported to Stripe for one customer and period (one row per period, ever). */
+@Entity({ tableName: 'billing_periods' })
+export class BillingPeriodReport {
+  [OptionalProps]?: 'createdAt' | 'reportedAt' | 'stripeInvoiceItemId' | 'userId';
+
+  @PrimaryKey({ type: 'string', length: 100 })
+  stripeCustomerId: string;
+
+  @PrimaryKey({ type: 'timestamptz' })
+  periodStart: Date;
+
+  @Property({ type: 'timestamptz' })
+  periodEnd: Date;
+
+  @Property({ type: 'uuid', nullable: true })
+  userId: string | null = null;
+
+  /** Exact sum of the period's usage_records.cost_usd. */
+  @Property({ type: 'decimal', precision: 18, scale: 8 })
+  amountUsd: string;
+
+  @Property({ type: 'integer' })
+  records: number;
+
+  /** pending (claimed, Stripe not confirmed yet) | reported | empty (nothing to bill). */
+  @Property({ type: 'string', length: 16 })
+  status: string;
+
+  @Property({ type: 'string', length: 100, nullable: true })
+  stripeInvoiceItemId: string | null = null;
+
+  /** `billing-cycle:<customerId>:<periodStart>`, the Stripe idempotency key used. */
+  @Property({ type: 'string', length: 200 })
+  idempotencyKey: string;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  reportedAt: Date | null = null;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+}
