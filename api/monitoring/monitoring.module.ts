@@ -3,5 +3,5 @@ import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
 import { ProviderHealthService } from './provider-health.service';
 
-@Module({ controllers: [HealthController], providers: [HealthService, ProviderHealthService] })
+@Module({ controllers: [HealthController], providers: [HealthService, ProviderHealthService], exports: [HealthService] })
 export class MonitoringModule {}

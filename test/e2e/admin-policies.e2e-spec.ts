@@ -68,7 +68,7 @@ describe('admin: policies', () => {
     const weekend = await createPolicy({ action: 'tool.run', rules: [{ effect: 'deny', teams: [teamId], timeWindow: { days: ['sat', 'sun'], timezone: 'Asia/Tokyo' } }] });
     const secret = await createPolicy({ action: 'tool.run', rules: [{ effect: 'deny', teams: [teamId], classifications: ['secret'] }] });
     const sim = (body: Record<string, unknown>) => api('POST', '/admin/policies/simulate', { token: admin, body });
-    const mine = (trace: { policyId: string }[]) => trace.filter((t) => [models.id, cost.id, weekend.id, secret.id].includes(t.policyId));
+    const mine = (trace: { policyId: string; matched: boolean }[]) => trace.filter((t) => [models.id, cost.id, weekend.id, secret.id].includes(t.policyId));
 
     const big = await sim({ subject: { userId: inTeam.id }, action: 'chat.turn', resource: { type: 'chat', model: 'openai-compatible/big-70b', costUsd: 0.01 } });
     expect(big.status).toBe(200);
