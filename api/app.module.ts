@@ -20,6 +20,7 @@ import { MessagesModule } from './messages/messages.module';
 import { ModelsModule } from './models/models.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { SummariesModule } from './summaries/summaries.module';
+import { StatsModule } from './stats/stats.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { OpenAiModule } from './openai/openai.module';
 import { ToolsModule } from './tools/tools.module';
@@ -40,6 +41,7 @@ import { WorkflowsModule } from './workflows/workflows.module';
     MonitoringModule,
     UsersModule,
     AdminModule,
+    StatsModule,
     ConversationsModule,
     MessagesModule,
     ChatModule,
