@@ -66,7 +66,8 @@ addFormats(ajv);
 // Compiled per tool version (immutable), bounded so a long-lived worker does not grow.
 const compiled = new Map<string, ValidateFunction>();
 
-function inputProblems(version: ToolVersion, input: unknown): string[] {
+/** The input's problems against the version's schema, as short texts ([] when valid). */
+export function inputProblems(version: ToolVersion, input: unknown): string[] {
   let fn = compiled.get(version.id);
   if (!fn) {
     fn = ajv.compile(version.inputSchema);

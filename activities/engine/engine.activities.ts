@@ -2,9 +2,10 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ExpressionError, evaluateExpression, renderTemplates } from '../../shared/workflow-definitions/expressions';
 import { WorkflowDefinition, WorkflowDefinitionVersion } from '../../shared/persistence/entities';
-import type { WorkflowSpec } from '../../workflows/declarative-run/declarative-run.contract';
+import type { ToolNodeCall, WorkflowSpec } from '../../workflows/declarative-run/declarative-run.contract';
 import type { ReplyProviders } from '../chat/reply-provider';
 import type { SafeHttpClient } from '../tools/safe-http/safe-http.client';
+import { prepareToolNode } from './tool-node';
 
 export interface EngineActivityDeps {
   orm: MikroORM;
@@ -117,7 +118,13 @@ export function createEngineActivities(deps: EngineActivityDeps) {
       throw problem.retryable ? ApplicationFailure.retryable(problem.detail, problem.type) : ApplicationFailure.nonRetryable(problem.detail, problem.type);
     },
 
-    // TODO(tools): call the tool registry's run once api/tools ships it; until then tool nodes validate but cannot run.
+    /** A tool node: arguments rendered, then the registry's checks (see prepareToolNode); the workflow runs the child. */
+    async prepareToolCall(req: { tool: string; arguments?: Record<string, unknown>; scope: Scope; ownerId: string; key: string }): Promise<ToolNodeCall> {
+      const input = render(req.arguments ?? {}, req.scope);
+      return prepareToolNode(deps.orm.em.fork(), { tool: req.tool, input, ownerId: req.ownerId, key: req.key });
+    },
+
+    /** Histories from before tool nodes ran through the registry still call this (unpatched path). */
     async toolAction(req: { tool: string; arguments?: Record<string, unknown>; scope: Scope }): Promise<{ input: unknown; output: unknown }> {
       const args = render(req.arguments ?? {}, req.scope);
       throw ApplicationFailure.nonRetryable(`tool nodes need the tool registry (tool "${req.tool}" with ${JSON.stringify(args).slice(0, 200)})`, 'ToolRegistryUnavailable');

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ToolSpec } from '../tool-run/tool-run.contract';
 
 /**
  * Contract of the declarativeRun interpreter: the definition language's types (validated by the API
@@ -47,6 +48,15 @@ export interface ToolAction extends NodeBase {
   tool: string;
   arguments?: Record<string, unknown>;
   timeout?: DurationText;
+}
+/** A tool node's call as resolved when it runs: the pinned version, the checked input, ids named by run and node. */
+export interface ToolNodeCall {
+  runId: string;
+  workflowId: string;
+  tool: ToolSpec;
+  input: Record<string, unknown>;
+  /** Set when the tool requires a human decision first. */
+  approvalId?: string;
 }
 export type ActionNode = HttpAction | LlmAction | NotifyAction | ToolAction;
 

@@ -5,6 +5,7 @@ import {
   condition,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -12,6 +13,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { EngineActivities } from '../../activities/engine/engine.activities';
+import type { ToolRunActivities } from '../../activities/tools/tool-run.activities';
+import { SA } from '../../temporal/search-attributes';
+import { APPROVAL_WORKFLOW, approvalWorkflowId, type ApprovalOutcome } from '../approval/approval.contract';
+import { TOOL_RUN_WORKFLOW, type ToolRunResult } from '../tool-run/tool-run.contract';
 import { SEND_EMAIL_WORKFLOW, sendEmailWorkflowId } from '../send-email/send-email.contract';
 import {
   ApprovalDecision,
@@ -28,6 +33,7 @@ import {
   RunState,
   stateQuery,
   StepState,
+  ToolAction,
   WorkflowNode,
 } from './declarative-run.contract';
 
@@ -54,6 +60,12 @@ function actions(timeout: string) {
     },
   });
 }
+
+// Marks a tool run refused by an approver (the toolRun child never started, so nothing else will).
+const toolBookkeeping = proxyActivities<ToolRunActivities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 10 } });
+
+/** Who decides a tool node's call that requires approval (as for a chat turn's). */
+const TOOL_APPROVAL_DECIDERS = { roles: ['admin'] };
 
 /** Jumps (decision, next) could otherwise spin forever. */
 const MAX_STEPS_PER_RUN = 5000;
@@ -139,6 +151,8 @@ export async function declarativeRunWorkflow(run: DeclarativeRunInput): Promise<
           return { output: r.output };
         }
         if (node.kind === 'tool') {
+          // Histories from before tool nodes ran through the registry took the old activity path.
+          if (patched('engine-tool-registry')) return { output: await runTool(node, s, locals) };
           const r = await act.toolAction({ tool: node.tool, arguments: node.arguments, scope: scope(locals) });
           return { output: r.output };
         }
@@ -199,6 +213,35 @@ export async function declarativeRunWorkflow(run: DeclarativeRunInput): Promise<
         return { output: result };
       }
     }
+  }
+
+  /** A tool node: the registry resolves the call, an approval child if the tool needs one, then a toolRun child. */
+  async function runTool(node: ToolAction, s: StepState, locals: Record<string, unknown>): Promise<unknown> {
+    const key = `${workflowInfo().workflowId}:${node.id}:${s.iterations}`;
+    const call = await actions('30s').prepareToolCall({ tool: node.tool, arguments: node.arguments, scope: scope(locals), ownerId: run.ownerId, key });
+    s.input = { tool: call.tool.name, version: call.tool.version, runId: call.runId, input: call.input };
+    if (call.approvalId) {
+      s.status = 'waiting';
+      const outcome = await executeChild<(i: unknown) => Promise<ApprovalOutcome>>(APPROVAL_WORKFLOW, {
+        workflowId: approvalWorkflowId(call.approvalId),
+        args: [{ requestId: call.approvalId, kind: 'tool-run', subject: { title: `Run tool ${call.tool.name}`, details: { tool: call.tool.name, input: call.input, workflowRun: workflowInfo().workflowId, step: node.id } }, requesterId: run.ownerId, deciders: TOOL_APPROVAL_DECIDERS, timeout: 'PT1H' }],
+      });
+      s.status = 'running';
+      if (outcome.status !== 'approved') {
+        await toolBookkeeping.recordToolRun({ runId: call.runId, status: 'failed', latencyMs: 0, costUsd: '0', cached: false, error: { type: 'ApprovalRejected', message: `the call was ${outcome.status} by an approver` } });
+        throw ApplicationFailure.nonRetryable(`tool ${call.tool.name}: the call was ${outcome.status} by an approver${outcome.comment ? ` (${outcome.comment})` : ''}`, 'ToolCallRejected');
+      }
+    }
+    const r = await executeChild<(i: unknown) => Promise<ToolRunResult>>(TOOL_RUN_WORKFLOW, {
+      workflowId: call.workflowId,
+      args: [{ runId: call.runId, userId: run.ownerId, tool: call.tool, input: call.input }],
+      typedSearchAttributes: [
+        { key: SA.kind, value: 'tool-run' },
+        { key: SA.userId, value: run.ownerId },
+        { key: SA.status, value: 'running' },
+      ],
+    });
+    return { result: r.result, runId: r.runId, version: call.tool.version, cached: r.cached, costUsd: r.costUsd };
   }
 
   async function runParallel(node: Extract<WorkflowNode, { type: 'parallel' }>, locals: Record<string, unknown>): Promise<{ stop?: Stop; output: unknown }> {
