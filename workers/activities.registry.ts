@@ -12,6 +12,8 @@ import { createSummarizeActivities } from '../activities/chat/summarize.activiti
 import { createProviders } from '../activities/llm/provider.factory';
 import { createEmailActivities } from '../activities/notifications/email.activities';
 import { createNotificationActivities } from '../activities/notifications/notification.activities';
+import { createUserErasureActivities } from '../activities/privacy/user-erasure.activities';
+import { createUserExportActivities } from '../activities/privacy/user-export.activities';
 import { createEngineActivities } from '../activities/engine/engine.activities';
 import { configuredProviderNames } from '../activities/llm/provider.factory';
 import { defaultModelId } from '../shared/domain/model-registry';
@@ -19,6 +21,7 @@ import { DestinationPolicy } from '../activities/tools/safe-http/destination-pol
 import { SafeHttpClient } from '../activities/tools/safe-http/safe-http.client';
 import { createToolRunActivities } from '../activities/tools/tool-run.activities';
 import { anchorKeyFrom } from '../shared/audit/audit-hash';
+import { pseudonymKeyFrom } from '../shared/audit/audit-pii';
 import { createStripe } from '../shared/billing/stripe-client';
 import type { AppConfig } from '../shared/config/app-config';
 import { mikroOrmConfig } from '../shared/persistence/mikro-orm.config';
@@ -43,6 +46,8 @@ export async function buildActivities(config: AppConfig) {
     }),
     ...createSummarizeActivities({ orm, providers }),
     ...createEngineActivities({ orm, providers, http: new SafeHttpClient(DestinationPolicy.fromEnv(config.TOOL_HTTP_ALLOW_HOSTS)), defaultModel: defaultModelId(configuredProviderNames(config)) }),
+    ...createUserExportActivities({ orm }),
+    ...createUserErasureActivities({ orm, redis, pseudonymKey: pseudonymKeyFrom(config.DATA_ENCRYPTION_KEY), anchorKey: anchorKeyFrom(config.DATA_ENCRYPTION_KEY) }),
     ...createToolRunActivities({ orm, redis, secrets: new SecretBox(config.DATA_ENCRYPTION_KEY), http: new SafeHttpClient(DestinationPolicy.fromEnv(config.TOOL_HTTP_ALLOW_HOSTS)) }),
     ...createAuditRecordActivities({ orm }),
     ...createAuditReportActivities({ orm }),

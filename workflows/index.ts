@@ -9,3 +9,5 @@ export { notifyWorkflow } from './notify/notify.workflow';
 export { sendEmailWorkflow } from './send-email/send-email.workflow';
 export { summarizeConversationWorkflow } from './summarize-conversation/summarize-conversation.workflow';
 export { toolRunWorkflow } from './tool-run/tool-run.workflow';
+export { userErasureWorkflow } from './user-erasure/user-erasure.workflow';
+export { userExportWorkflow } from './user-export/user-export.workflow';

@@ -1,8 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Permission } from '../../shared/domain/roles';
 import { CurrentPrincipal, Principal, RequirePermissions } from '../common/auth/principal';
 import { UUID } from '../common/pipes/uuid-param.pipe';
+import { UserErasuresService } from '../privacy/user-erasures.service';
 import { AccountService } from './account.service';
 import { CreateUserDto } from './dto/create-user.dto';
 import { ListUsersQueryDto, UserPageDto } from './dto/list-users.dto';
@@ -18,6 +20,7 @@ export class UsersController {
   constructor(
     private readonly users: UsersService,
     private readonly account: AccountService,
+    private readonly erasures: UserErasuresService,
   ) {}
 
   /** Lists users, newest first; deleted ones only with status=deleted. */
@@ -47,12 +50,19 @@ export class UsersController {
     return this.account.update(principal, dto);
   }
 
-  /** Deletes the caller's account (needs the password); the email can register again. */
+  /**
+   * Deletes the caller's account (needs the password); the email can register again (204).
+   * With ?erase=true it is erased from every store instead: 202 and the user-erasure workflow's state.
+   */
   @Delete('me')
   @RequirePermissions(Permission.SelfManage)
-  @HttpCode(HttpStatus.NO_CONTENT)
-  deleteMe(@CurrentPrincipal() principal: Principal, @Body() dto: DeleteMeDto): Promise<void> {
-    return this.account.remove(principal, dto);
+  async deleteMe(@CurrentPrincipal() principal: Principal, @Body() dto: DeleteMeDto, @Query('erase') erase: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+    if (erase === 'true') {
+      await reply.status(HttpStatus.ACCEPTED).send(await this.erasures.eraseSelf(principal, dto.password));
+      return;
+    }
+    await this.account.remove(principal, dto);
+    await reply.status(HttpStatus.NO_CONTENT).send();
   }
 
   @Get(':id')

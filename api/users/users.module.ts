@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { PrivacyModule } from '../privacy/privacy.module';
 import { AccountService } from './account.service';
 import { ApiKeysService } from './api-keys.service';
 import { SessionsService } from './sessions.service';
@@ -11,7 +12,7 @@ import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, PrivacyModule],
   controllers: [UsersController, UserSessionsController, UserApiKeysController],
   providers: [UsersService, AccountService, SessionsService, ApiKeysService, UserScope, UserLifecycle],
   exports: [UserLifecycle, UsersService],

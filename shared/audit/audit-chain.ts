@@ -2,7 +2,8 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditChainHead, AuditEvent } from '../persistence/entities/audit-event.entity';
 import type { AuditDraft } from './audit-draft';
-import { anchorSignatureValid, auditEventHash, GENESIS_HASH } from './audit-hash';
+import { anchorSignatureValid, auditEventHash, canonicalRedactedRow, GENESIS_HASH } from './audit-hash';
+import { auditPiiDigest, newPiiNonce, redactionSealValid } from './audit-pii';
 
 export type ChainBreak = 'hash mismatch' | 'gap' | 'prev_hash mismatch' | 'anchor signature mismatch';
 
@@ -44,7 +45,8 @@ export async function appendAuditEvents(em: EntityManager, drafts: readonly Audi
     for (const draft of drafts) {
       if (stored.has(draft.id)) continue;
       stored.add(draft.id);
-      const fields = { ...draft, seq: ++seq, prevHash: prev };
+      const piiNonce = newPiiNonce();
+      const fields = { ...draft, seq: ++seq, prevHash: prev, piiNonce, piiDigest: auditPiiDigest(draft, piiNonce) };
       const hash = auditEventHash(fields);
       rows.push(tx.create(AuditEvent, { ...fields, hash }));
       seqs.push(seq);
@@ -55,6 +57,19 @@ export async function appendAuditEvents(em: EntityManager, drafts: readonly Audi
     await tx.flush();
     return seqs;
   });
+}
+
+/**
+ * A pseudonymised row must carry a valid redaction seal (v1 rows: instead of the hash, which needs the
+ * erased values); a v2 row still holding its values must match their digest; v2 and v1 rows match their hash.
+ */
+function rowValid(row: AuditEvent, anchorKey: Buffer): boolean {
+  if (row.redactionSeal || row.piiErasedAt) {
+    if (!redactionSealValid(anchorKey, row, canonicalRedactedRow(row))) return false;
+    return row.piiDigest ? auditEventHash(row) === row.hash : true;
+  }
+  if (row.piiDigest && (!row.piiNonce || auditPiiDigest(row, row.piiNonce) !== row.piiDigest)) return false;
+  return auditEventHash(row) === row.hash;
 }
 
 /**
@@ -78,7 +93,7 @@ export async function verifyAuditChain(em: EntityManager, anchorKey: Buffer): Pr
     for (const row of page) {
       if (row.seq !== expected) return broken(expected, 'gap');
       if (row.prevHash !== prev) return broken(row.seq, 'prev_hash mismatch');
-      if (auditEventHash(row) !== row.hash) return broken(row.seq, 'hash mismatch');
+      if (!rowValid(row, anchorKey)) return broken(row.seq, 'hash mismatch');
       prev = row.hash;
       expected++;
       verified++;

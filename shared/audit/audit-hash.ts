@@ -28,6 +28,8 @@ export interface AuditEventFields {
   after: Record<string, unknown> | null;
   context: Record<string, unknown> | null;
   prevHash: string;
+  /** Hash v2: the commitment to the personal fields (shared/audit/audit-pii.ts); absent on v1 rows. */
+  piiDigest?: string | null;
 }
 
 /**
@@ -35,7 +37,12 @@ export interface AuditEventFields {
  * order and spacing never change the hash. Absent values are explicit nulls.
  */
 export function canonicalAuditEvent(e: AuditEventFields): string {
-  const fields = {
+  if (e.piiDigest) return canonicalize(v2Fields(e)) as string;
+  return canonicalize(v1Fields(e)) as string;
+}
+
+function v1Fields(e: AuditEventFields) {
+  return {
     v: 1,
     id: e.id,
     seq: e.seq,
@@ -59,7 +66,17 @@ export function canonicalAuditEvent(e: AuditEventFields): string {
     context: e.context ?? null,
     prevHash: e.prevHash,
   };
-  return canonicalize(fields) as string;
+}
+
+// v2 leaves the personal fields out and covers their digest: they can be erased, the hash stays.
+function v2Fields(e: AuditEventFields) {
+  const { actorUserId: _u, actorEmail: _e, ip: _i, userAgent: _a, resourceId: _r, ...rest } = v1Fields(e);
+  return { ...rest, v: 2, piiDigest: e.piiDigest };
+}
+
+/** The row as it reads after pseudonymisation (every field, its digest and hash), for redaction seals. */
+export function canonicalRedactedRow(e: AuditEventFields & { hash: string }): string {
+  return canonicalize({ ...v1Fields(e), v: 'redacted', piiDigest: e.piiDigest ?? null, hash: e.hash }) as string;
 }
 
 export function auditEventHash(e: AuditEventFields): string {

@@ -14,7 +14,7 @@ export type AuditActorType = 'user' | 'api-key' | 'anonymous' | 'system';
 @Index({ properties: ['resourceType', 'resourceId'] })
 @Index({ properties: ['action', 'seq'] })
 export class AuditEvent {
-  [OptionalProps]?: 'actorUserId' | 'actorRole' | 'actorEmail' | 'sessionId' | 'apiKeyId' | 'resourceType' | 'resourceId' | 'statusCode' | 'ip' | 'userAgent' | 'requestId' | 'before' | 'after' | 'context';
+  [OptionalProps]?: 'actorUserId' | 'actorRole' | 'actorEmail' | 'sessionId' | 'apiKeyId' | 'resourceType' | 'resourceId' | 'statusCode' | 'ip' | 'userAgent' | 'requestId' | 'before' | 'after' | 'context' | 'piiDigest' | 'piiNonce' | 'redactionSeal' | 'piiErasedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string;
@@ -79,6 +79,25 @@ export class AuditEvent {
   /** Extra facts (workflow id, reason…); never request bodies. */
   @Property({ type: 'json', nullable: true })
   context: Record<string, unknown> | null = null;
+
+  /**
+   * Hash v2 (rows appended since the GDPR migration): SHA-256 over the personal fields (actor id,
+   * email, ip, user agent, resource id) and `piiNonce`; the row hash covers this digest instead of
+   * those fields, so erasure can replace them without breaking the chain. Null on v1 rows.
+   */
+  @Property({ type: 'string', length: 64, nullable: true })
+  piiDigest: string | null = null;
+
+  /** Random salt of the digest (an email cannot be confirmed by guessing); nulled by erasure. */
+  @Property({ type: 'string', length: 32, nullable: true })
+  piiNonce: string | null = null;
+
+  /** Set by erasure: HMAC (anchor key) over the row as pseudonymised, see shared/audit/audit-pii.ts. */
+  @Property({ type: 'string', length: 64, nullable: true })
+  redactionSeal: string | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  piiErasedAt: Date | null = null;
 
   @Property({ type: 'string', length: 64 })
   prevHash: string;

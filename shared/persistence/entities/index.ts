@@ -27,6 +27,8 @@ import { Team, TeamMember } from './team.entity';
 import { Policy } from './policy.entity';
 import { SystemConfigVersion } from './system-config.entity';
 import { UserIdentity } from './user-identity.entity';
+import { RetainedUsageRecord, UserErasure } from './user-erasure.entity';
+import { UserExport, UserExportChunk, UserExportPage } from './user-export.entity';
 import { WorkflowDefinition, WorkflowDefinitionVersion } from './workflow-definition.entity';
 
 export * from './api-key.entity';
@@ -47,6 +49,8 @@ export * from './team.entity';
 export * from './policy.entity';
 export * from './system-config.entity';
 export * from './user-identity.entity';
+export * from './user-erasure.entity';
+export * from './user-export.entity';
 export * from './chat-turn.entity';
 export * from './conversation.entity';
 export * from './conversation-share.entity';
@@ -61,4 +65,4 @@ export * from './tool-secret.entity';
 export * from './workflow-definition.entity';
 
 /** Every entity; MikroORM is configured with this list (no folder scanning). */
-export const ENTITIES = [User, Role, Team, TeamMember, Policy, SystemConfigVersion, Session, RefreshToken, ApiKey, OneTimeToken, MfaRecoveryCode, UserIdentity, Conversation, Message, MessageVersion, MessageReaction, ConversationShare, ChatTurn, UsageRecord, ReadReceipt, Tool, ToolVersion, ToolRun, ToolSecret, AuditEvent, AuditChainHead, AuditReport, AuditReportPart, WorkflowDefinition, WorkflowDefinitionVersion, Notification, NotificationPreference, Approval, Budget, BudgetPeriod, BudgetReservation, BudgetAlert, CreditGrant, CreditConsumption, BillingCustomer, BillingObject, StripeProcessedEvent, BillingPeriodReport];
+export const ENTITIES = [User, Role, Team, TeamMember, Policy, SystemConfigVersion, Session, RefreshToken, ApiKey, OneTimeToken, MfaRecoveryCode, UserIdentity, Conversation, Message, MessageVersion, MessageReaction, ConversationShare, ChatTurn, UsageRecord, ReadReceipt, Tool, ToolVersion, ToolRun, ToolSecret, AuditEvent, AuditChainHead, AuditReport, AuditReportPart, WorkflowDefinition, WorkflowDefinitionVersion, Notification, NotificationPreference, Approval, Budget, BudgetPeriod, BudgetReservation, BudgetAlert, CreditGrant, CreditConsumption, BillingCustomer, BillingObject, StripeProcessedEvent, BillingPeriodReport, UserExport, UserExportPage, UserExportChunk, UserErasure, RetainedUsageRecord];
