@@ -58,6 +58,7 @@ export function toolSpec(name: string, v: ToolVersion): ToolSpec {
     cacheTtlSeconds: v.cacheTtlSeconds,
     costPerCallUsd: String(Number(v.costPerCallUsd)),
     ...(v.http ? { http: v.http } : {}),
+    ...(v.workflow ? { workflow: v.workflow } : {}),
   };
 }
 
@@ -94,7 +95,6 @@ export function planToolCalls(turnId: string, userId: string, step: number, call
     if (typeof input !== 'object' || input === null || Array.isArray(input)) return { ...base, refusal: 'The arguments must be a JSON object.' };
     const problems = inputProblems(offered.version, input);
     if (problems.length) return { ...base, refusal: `The arguments were rejected: ${problems.join('; ')}.` };
-    if (offered.version.kind === 'workflow') return { ...base, refusal: `The tool "${call.name}" cannot run yet.` };
     return {
       ...base,
       tool: toolSpec(call.name, offered.version),

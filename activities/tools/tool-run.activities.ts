@@ -7,6 +7,7 @@ import type { ToolCallError, ToolRunInput } from '../../workflows/tool-run/tool-
 import { BUILTINS, CALLER_SCOPED_BUILTINS } from './builtins';
 import { inputHash } from './canonical-json';
 import { runHttpTool } from './http-tool';
+import { loadWorkflowTool, type WorkflowToolTarget } from './workflow-tool';
 import { DestinationNotAllowedError } from './safe-http/destination-policy';
 import { ResponseTooLargeError, SafeHttpClient, TooManyRedirectsError } from './safe-http/safe-http.client';
 import { ToolCallFailure } from './tool-errors';
@@ -100,6 +101,15 @@ export function createToolRunActivities(deps: ToolRunActivityDeps) {
       }
       if (cacheKey) await deps.redis.set(cacheKey, text, 'EX', input.tool.cacheTtlSeconds);
       return { result: result ?? null, cached: false, resultBytes };
+    },
+
+    /** A workflow tool's definition at its current version (pinned for this call), the input checked against its schema. */
+    async loadWorkflowTool(req: { definitionId: string; input: Record<string, unknown> }): Promise<WorkflowToolTarget> {
+      try {
+        return await loadWorkflowTool(deps.orm.em.fork(), req);
+      } catch (err) {
+        throw asFailure(err);
+      }
     },
 
     /** The run's outcome, latency and cost, written once: only a row still running is updated. */

@@ -46,6 +46,7 @@ function spec(name: string, v: ToolVersion): ToolSpec {
     cacheTtlSeconds: v.cacheTtlSeconds,
     costPerCallUsd: String(Number(v.costPerCallUsd)),
     ...(v.http ? { http: v.http } : {}),
+    ...(v.workflow ? { workflow: v.workflow } : {}),
   };
 }
 
@@ -86,7 +87,6 @@ export class ToolRunsService {
   async execute(p: Principal, name: string, input: Record<string, unknown>, wait: boolean): Promise<ToolRunDto> {
     const { tool, version } = await this.tools.visible(p, name);
     this.assertInput(name, version, input);
-    if (version.kind === 'workflow') throw new ProblemException(HttpStatus.NOT_IMPLEMENTED, 'Not implemented', 'Workflow tools arrive with the workflow engine; this tool cannot run yet');
     await this.policies.check(p, 'tool.run', { type: 'tool', tool: tool.name, costUsd: Number(version.costPerCallUsd) });
 
     const runId = randomUUID();

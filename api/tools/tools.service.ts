@@ -3,13 +3,14 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { BUILTIN_TOOL_NAMES, BUILTIN_TOOLS } from '../../shared/domain/builtin-tools';
 import { KNOWN_ROLES, Permission } from '../../shared/domain/roles';
-import { Tool, ToolVersion } from '../../shared/persistence/entities';
+import { Tool, ToolVersion, WorkflowDefinition } from '../../shared/persistence/entities';
 import type { HttpToolConfig } from '../../workflows/tool-run/tool-run.contract';
 import { hasPermission, type Principal } from '../common/auth/principal';
 import { afterCursor, decodeCursor, toPage } from '../common/pagination/cursor-page';
 import { type FieldError, Problems } from '../common/problem/problem.exception';
 import type { ListToolsQueryDto, RegisterToolDto, ToolDto, ToolPageDto, ToolVersionDto, ToolVersionPageDto, UpdateToolDto } from './dto/tool.dto';
 import { httpConfigProblems } from './tool-definition';
+import { isAdmin } from '../workflows/workflows.service';
 import { ToolSchemas } from './tool-schema';
 
 const DEFAULT_RETRY = { maxAttempts: 1, initialMs: 1000, coefficient: 2, maxMs: 30_000 };
@@ -32,6 +33,7 @@ export function versionDto(v: ToolVersion): ToolVersionDto {
     requiresApproval: v.requiresApproval,
     allowedRoles: v.allowedRoles,
     http: v.http,
+    workflow: v.workflow,
     createdAt: v.createdAt.toISOString(),
   };
 }
@@ -109,7 +111,9 @@ export class ToolsService implements OnApplicationBootstrap {
       requiresApproval: dto.requiresApproval ?? false,
       allowedRoles: dto.allowedRoles ?? [...KNOWN_ROLES],
       http: (dto.http as HttpToolConfig | undefined) ?? null,
+      workflow: dto.workflow ? { definitionId: dto.workflow.definitionId } : null,
     }, dto.name);
+    await this.assertWorkflowVisible(p, fields);
     if (await this.em.count(Tool, { name: dto.name })) throw Problems.conflict(`A tool named "${dto.name}" exists (or existed: names of deleted tools are not reused)`);
     try {
       const { tool, version } = await this.em.fork().transactional(async (tx) => {
@@ -140,7 +144,9 @@ export class ToolsService implements OnApplicationBootstrap {
       requiresApproval: dto.requiresApproval ?? current.requiresApproval,
       allowedRoles: dto.allowedRoles ?? current.allowedRoles,
       http: dto.http !== undefined ? (dto.http as HttpToolConfig) : current.http,
+      workflow: dto.workflow !== undefined ? { definitionId: dto.workflow.definitionId } : current.workflow,
     }, name);
+    await this.assertWorkflowVisible(p, fields);
     try {
       const version = await this.em.fork().transactional(async (tx) => {
         const version = tx.create(ToolVersion, { tool: tool.id, version: current.version + 1, ...fields, createdBy: p.userId });
@@ -172,12 +178,23 @@ export class ToolsService implements OnApplicationBootstrap {
     return toPage(rows, q.limit, versionDto);
   }
 
+  /** A workflow tool runs a definition its registrant can see (an admin: any live one; otherwise their own). */
+  private async assertWorkflowVisible(p: Principal, f: VersionFields): Promise<void> {
+    if (!f.workflow) return;
+    const owner = isAdmin(p) ? {} : { owner: p.userId };
+    if (!(await this.em.count(WorkflowDefinition, { id: f.workflow.definitionId, deletedAt: null, ...owner }))) {
+      throw Problems.validation([{ field: 'workflow.definitionId', message: 'is not a workflow definition you can see' }]);
+    }
+  }
+
   /** Rules a definition must meet whichever way it arrived; 400 with every field at fault. */
   private checked(f: VersionFields, name: string): VersionFields {
     const errors: FieldError[] = [...this.schemas.schemaProblems(f.inputSchema)];
     if (f.kind === 'http' && !f.http) errors.push({ field: 'http', message: 'is required for an http tool' });
     if (f.kind !== 'http' && f.http) errors.push({ field: 'http', message: `is only for http tools (kind is ${f.kind})` });
     if (f.kind === 'http' && f.http) errors.push(...httpConfigProblems(f.http));
+    if (f.kind === 'workflow' && !f.workflow) errors.push({ field: 'workflow.definitionId', message: 'is required for a workflow tool' });
+    if (f.kind !== 'workflow' && f.workflow) errors.push({ field: 'workflow', message: `is only for workflow tools (kind is ${f.kind})` });
     if (f.kind === 'builtin' && !BUILTIN_TOOL_NAMES.has(name)) errors.push({ field: 'kind', message: `"builtin" is only for the built-in tools (${[...BUILTIN_TOOL_NAMES].join(', ')})` });
     if (f.retry.maxMs < f.retry.initialMs) errors.push({ field: 'retry.maxMs', message: 'must be at least retry.initialMs' });
     if (errors.length) throw Problems.validation(errors);

@@ -228,13 +228,15 @@ describe('tools: registry, durable runs, built-ins and SSRF refusals', () => {
       expectProblem(await api('POST', '/tools', { token: admin, body: weatherTool('calculator') }), 409);
     });
 
-    it('a workflow tool is stored but answers 501 on execute; a deleted tool is gone (404) but its name stays taken', async () => {
+    it('a workflow tool needs a definition it can see (400); a deleted tool is gone (404) but its name stays taken', async () => {
       const wf = toolName('wf');
-      expect((await api('POST', '/tools', { token: admin, body: { name: wf, description: 'later', kind: 'workflow' } })).status).toBe(201);
-      expectProblem(await exec(wf, {}, alice.accessToken), 501);
+      expect(expectProblem(await api('POST', '/tools', { token: admin, body: { name: wf, description: 'later', kind: 'workflow' } }), 400).errors).toEqual([{ field: 'workflow.definitionId', message: 'is required for a workflow tool' }]);
+      const unknown = await api('POST', '/tools', { token: admin, body: { name: wf, description: 'later', kind: 'workflow', workflow: { definitionId: randomUUID() } } });
+      expect(expectProblem(unknown, 400).errors).toEqual([{ field: 'workflow.definitionId', message: 'is not a workflow definition you can see' }]);
+      expect((await api('POST', '/tools', { token: admin, body: weatherTool(wf) })).status).toBe(201);
       expect((await api('DELETE', `/tools/${wf}`, { token: admin })).status).toBe(204);
       expectProblem(await api('GET', `/tools/${wf}`, { token: admin }), 404);
-      expectProblem(await api('POST', '/tools', { token: admin, body: { name: wf, description: 'again', kind: 'workflow' } }), 409);
+      expectProblem(await api('POST', '/tools', { token: admin, body: weatherTool(wf) }), 409);
     });
   });
 

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { api, ApiResponse } from '../support/api-client';
+import { api, ApiResponse, expectProblem } from '../support/api-client';
 import { loginAdmin, registerUser, TestAccount } from '../support/accounts';
 import { sql } from '../support/db';
+import { StubLlmServer } from '../support/stub-llm-server';
+import { stubModel, STUB_LLM_PORT } from '../support/stub-llm';
 import { allowedToolPort, RecordingServer } from '../support/tool-test-servers';
 
 // Declared workflows calling registry tools (tool nodes), on the running stack. The HTTP tool points at a
@@ -13,6 +15,7 @@ describe('workflows × tools (e2e)', () => {
   let server: RecordingServer;
   let admin: string;
   let owner: TestAccount;
+  const llm = new StubLlmServer();
 
   const httpTool = (name: string, extra: Record<string, unknown> = {}) => ({
     name,
@@ -26,13 +29,17 @@ describe('workflows × tools (e2e)', () => {
   });
 
   beforeAll(async () => {
+    await llm.start(STUB_LLM_PORT);
     server = await new RecordingServer((req, reply) => reply(200, JSON.stringify({ echoed: decodeURIComponent(req.url.split('/')[2] ?? '') }), { 'content-type': 'application/json' })).start(allowedToolPort());
     [admin, owner] = await Promise.all([loginAdmin(), registerUser('wf-tools-owner')]);
     expect((await api('POST', '/tools', { token: admin, body: httpTool(echo) })).status).toBe(201);
     expect((await api('POST', '/tools', { token: admin, body: httpTool(adminOnly, { allowedRoles: ['admin'] }) })).status).toBe(201);
   });
 
-  afterAll(async () => server?.stop());
+  afterAll(async () => {
+    await server?.stop();
+    await llm.stop();
+  });
 
   const create = async (source: string, token = owner.accessToken) => {
     const res = await api('POST', '/workflows', { token, body: { source } });
@@ -88,5 +95,59 @@ nodes:
     expect(step(done, 'sneak')).toMatchObject({ status: 'failed', error: `tool "${adminOnly}" does not exist or the workflow's owner (role member) may not use it` });
     expect(server.hits('/echo/x')).toHaveLength(0);
     expect(await sql('select 1 from tool_runs where tool_name = ?', [adminOnly])).toHaveLength(0);
+  });
+
+  describe('workflow tools', () => {
+    const wfTool = `wf_greeter_${tag}`;
+    let definitionId: string;
+
+    beforeAll(async () => {
+      // An admin's definition, exposed as a tool every role may run; it calls the HTTP tool in turn.
+      ({ id: definitionId } = await create(
+        `
+name: Greeter ${tag}
+input: { type: object, required: [word], properties: { word: { type: string, maxLength: 20 } } }
+nodes:
+  - { id: echo, type: action, kind: tool, tool: ${echo}, arguments: { word: "\${{ input.word }}" } }
+`,
+        admin,
+      ));
+      const res = await api('POST', '/tools', {
+        token: admin,
+        body: { name: wfTool, description: 'Greets through a workflow', kind: 'workflow', workflow: { definitionId }, inputSchema: { type: 'object', required: ['word'], properties: { word: { type: 'string' } } }, costPerCallUsd: 0.01 },
+      });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ kind: 'workflow', workflow: { definitionId }, http: null });
+    });
+
+    it("executes as a declarativeRun child of the toolRun, under the caller; the run's outputs are the result", async () => {
+      const res = await api('POST', `/tools/${wfTool}/execute?wait=true`, { token: owner.accessToken, body: { input: { word: 'salut' } } });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'completed', version: 1, costUsd: '0.01', result: { definitionId, version: 1, status: 'completed', outputs: { echo: { result: { body: { echoed: 'salut' } } } } } });
+      // The inner tool call ran as the caller too.
+      const inner = res.body.result.outputs.echo.runId as string;
+      const [row] = await sql<{ user_id: string }>('select user_id from tool_runs where id = ?', [inner]);
+      expect(row.user_id).toBe(owner.id);
+      // Input is checked by the tool's schema (400 before anything starts), then by the definition's (422).
+      expectProblem(await api('POST', `/tools/${wfTool}/execute?wait=true`, { token: owner.accessToken, body: { input: {} } }), 400);
+      const tooLong = await api('POST', `/tools/${wfTool}/execute?wait=true`, { token: owner.accessToken, body: { input: { word: 'x'.repeat(30) } } });
+      expect(expectProblem(tooLong, 422)).toMatchObject({ errorType: 'ToolInputError', detail: expect.stringContaining("the workflow's input schema rejected the input") });
+    });
+
+    it('members cannot register a workflow tool; the definition must be one the registrant can see', async () => {
+      expectProblem(await api('POST', '/tools', { token: owner.accessToken, body: { name: `wf_mine_${tag}`, description: 'x', kind: 'workflow', workflow: { definitionId } } }), 403);
+      const gone = await create('name: Gone\nnodes:\n  - { id: nap, type: wait, duration: 1ms }\n', admin);
+      expect((await api('DELETE', `/workflows/${gone.id}`, { token: admin })).status).toBe(204);
+      const res = await api('POST', '/tools', { token: admin, body: { name: `wf_gone_${tag}`, description: 'x', kind: 'workflow', workflow: { definitionId: gone.id } } });
+      expect(expectProblem(res, 400).errors).toEqual([{ field: 'workflow.definitionId', message: 'is not a workflow definition you can see' }]);
+    });
+
+    it('a chat turn whose model calls the workflow tool gets its outputs as the tool result', async () => {
+      const res = await api('POST', '/chat', { token: owner.accessToken, body: { message: '{"word":"hola"}', model: stubModel(`tools-${wfTool}`), tools: [wfTool] } });
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe('completed');
+      expect(res.body.content).toMatch(new RegExp(`^Tool ${wfTool} said: .*"echoed":"hola"`));
+      expect(server.hits('/echo/hola')).toHaveLength(1);
+    });
   });
 });

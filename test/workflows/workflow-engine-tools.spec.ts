@@ -10,12 +10,12 @@ import { SafeHttpClient } from '../../activities/tools/safe-http/safe-http.clien
 import { createToolRunActivities } from '../../activities/tools/tool-run.activities';
 import { BUILTIN_TOOLS } from '../../shared/domain/builtin-tools';
 import { KNOWN_ROLES } from '../../shared/domain/roles';
-import { Tool, ToolRun, ToolVersion, User } from '../../shared/persistence/entities';
+import { Tool, ToolRun, ToolVersion, User, WorkflowDefinition, WorkflowDefinitionVersion } from '../../shared/persistence/entities';
 import { SecretBox } from '../../shared/security/secret-box';
 import { parseDefinition } from '../../shared/workflow-definitions/definition-parser';
-import { declarativeRunWorkflow } from '../../workflows';
+import { declarativeRunWorkflow, toolRunWorkflow } from '../../workflows';
 import { declarativeRunWorkflowId, stateQuery, type WorkflowSpec } from '../../workflows/declarative-run/declarative-run.contract';
-import { toolRunWorkflowId } from '../../workflows/tool-run/tool-run.contract';
+import { toolRunWorkflowId, type ToolSpec } from '../../workflows/tool-run/tool-run.contract';
 import { openStores, ScriptedReplyProviders, seedTurn } from '../support/chat-turn-fixtures';
 import { localTemporal, workflowsPath } from '../support/temporal-env';
 import { RecordingServer } from '../support/tool-test-servers';
@@ -169,5 +169,71 @@ nodes:
     const step = (await h.query(stateQuery)).steps.find((s) => s.id === 'look');
     expect(step?.error).toContain(`tool "${httpTool}": the arguments were rejected`);
     expect(step?.error).toContain("must have required property 'q'");
+  });
+
+  describe('workflow tools', () => {
+    async function definition(source: string) {
+      const em = orm.em.fork();
+      const def = em.create(WorkflowDefinition, { owner: ownerId, name: 'Tool workflow', description: '' });
+      em.create(WorkflowDefinitionVersion, { definition: def, version: 1, format: 'yaml', source, spec: spec(source) });
+      await em.flush();
+      return def.id;
+    }
+    const wfTool = (definitionId: string, over: Partial<ToolSpec> = {}): ToolSpec => ({
+      name: `wf-${tag}`,
+      version: 1,
+      kind: 'workflow',
+      timeoutMs: 5000,
+      retry: { maxAttempts: 1, initialMs: 100, coefficient: 1, maxMs: 100 },
+      resultMaxBytes: 10_000,
+      cacheTtlSeconds: 0,
+      costPerCallUsd: '0.05',
+      workflow: { definitionId },
+      ...over,
+    });
+    async function runTool(tool: ToolSpec, input: Record<string, unknown>) {
+      const runId = randomUUID();
+      const em = orm.em.fork();
+      em.create(ToolRun, { id: runId, toolName: tool.name, toolVersion: tool.version, user: ownerId });
+      await em.flush();
+      const result = env.client.workflow.execute(toolRunWorkflow, { taskQueue, workflowId: toolRunWorkflowId(runId), args: [{ runId, userId: ownerId, tool, input }] });
+      return { runId, result };
+    }
+    const row = (runId: string) => orm.em.fork().findOneOrFail(ToolRun, runId);
+
+    it("runs the definition as a declarativeRun child of the toolRun, under the caller; its outputs are the result", async () => {
+      const defId = await definition(`
+name: Greeter
+input: { type: object, required: [who], properties: { who: { type: string } } }
+nodes:
+  - { id: look, type: action, kind: tool, tool: ${httpTool}, arguments: { q: "\${{ input.who }}" } }
+`);
+      const { runId, result } = await runTool(wfTool(defId), { who: 'ada' });
+      const out = await result;
+      expect(out).toMatchObject({ status: 'completed', costUsd: '0.05', result: { definitionId: defId, version: 1, status: 'completed', outputs: { look: { result: { body: { got: '/echo/ada' } } } } } });
+      const child = await env.client.workflow.getHandle(declarativeRunWorkflowId(defId, `tool-run-${runId}`)).describe();
+      expect(child.type).toBe('declarativeRunWorkflow');
+      expect(await row(runId)).toMatchObject({ status: 'completed', costUsd: '0.05000000' });
+    });
+
+    it("refuses input the definition's schema rejects, without starting the run", async () => {
+      const defId = await definition('name: Strict\ninput: { type: object, required: [n], properties: { n: { type: integer } } }\nnodes:\n  - { id: nap, type: wait, duration: 1ms }\n');
+      const { runId, result } = await runTool(wfTool(defId), { n: 'two' });
+      const err = (await result.catch((e: unknown) => e)) as WorkflowFailedError;
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      expect(err.cause).toMatchObject({ type: 'ToolInputError', message: expect.stringContaining("the workflow's input schema rejected the input") });
+      expect(await row(runId)).toMatchObject({ status: 'failed', error: { type: 'ToolInputError' } });
+    });
+
+    it("fails as ToolTimeout when the workflow outlives the tool's timeout, and caps the result size", async () => {
+      const slow = await definition('name: Slow\nnodes:\n  - { id: nap, type: wait, duration: 30s }\n');
+      const { runId, result } = await runTool(wfTool(slow, { timeoutMs: 500 }), {});
+      expect(((await result.catch((e: unknown) => e)) as WorkflowFailedError).cause).toMatchObject({ type: 'ToolTimeout' });
+      expect(await row(runId)).toMatchObject({ status: 'failed', costUsd: '0.00000000', error: { type: 'ToolTimeout' } });
+
+      const quick = await definition('name: Quick\nnodes:\n  - { id: nap, type: wait, duration: 1ms }\n');
+      const capped = await runTool(wfTool(quick, { resultMaxBytes: 20 }), {});
+      expect(((await capped.result.catch((e: unknown) => e)) as WorkflowFailedError).cause).toMatchObject({ type: 'ResultTooLarge' });
+    });
   });
 });

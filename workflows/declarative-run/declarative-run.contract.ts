@@ -131,7 +131,8 @@ export interface DeclarativeRunInput {
   /** The version's content: a run is pinned to it whatever later patches do. */
   spec: WorkflowSpec;
   input: Record<string, unknown>;
-  trigger: 'manual' | 'schedule' | 'webhook' | 'sub-workflow';
+  /** `tool`: a workflow tool's run (toolRun child), under the calling user. */
+  trigger: 'manual' | 'schedule' | 'webhook' | 'sub-workflow' | 'tool';
   depth?: number;
 }
 

@@ -21,6 +21,11 @@ export interface HttpToolConfig {
   bodyTemplate?: unknown;
 }
 
+/** A workflow tool: the declared definition it runs (its current version when the call executes). */
+export interface WorkflowToolConfig {
+  definitionId: string;
+}
+
 /** The tool version a run uses: frozen at start, so a later PATCH never changes a running call. */
 export interface ToolSpec {
   name: string;
@@ -33,6 +38,7 @@ export interface ToolSpec {
   /** USD per (uncached) call, exact decimal string. */
   costPerCallUsd: string;
   http?: HttpToolConfig;
+  workflow?: WorkflowToolConfig;
 }
 
 export interface ToolRunInput {

@@ -10,6 +10,7 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  IsUUID,
   Matches,
   Max,
   MaxLength,
@@ -62,6 +63,12 @@ export class HttpToolConfigDto {
   bodyTemplate?: unknown;
 }
 
+export class WorkflowToolConfigDto {
+  /** Id of a declared workflow definition the registrant can see; its current version runs at call time. */
+  @IsUUID()
+  definitionId: string;
+}
+
 /** Fields every version carries; PATCH may change any of them. */
 class ToolFieldsDto {
   @IsOptional() @IsString() @MinLength(1) @MaxLength(2000)
@@ -103,6 +110,10 @@ class ToolFieldsDto {
 
   @IsOptional() @ValidateNested() @Type(() => HttpToolConfigDto)
   http?: HttpToolConfigDto;
+
+  /** Workflow tools: the definition to run (input: the tool input; result: the run's outputs). */
+  @IsOptional() @ValidateNested() @Type(() => WorkflowToolConfigDto)
+  workflow?: WorkflowToolConfigDto;
 }
 
 export class RegisterToolDto extends ToolFieldsDto {
@@ -160,6 +171,7 @@ export class ToolVersionDto {
   allowedRoles: string[];
   /** HTTP tools: secret references stay references; values are never shown. */
   http: HttpToolConfigDto | null;
+  workflow: WorkflowToolConfigDto | null;
   createdAt: string;
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, Index, ManyToOne, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import type { HttpToolConfig, ToolKind, ToolRetryPolicy } from '../../../workflows/tool-run/tool-run.contract';
+import type { HttpToolConfig, ToolKind, ToolRetryPolicy, WorkflowToolConfig } from '../../../workflows/tool-run/tool-run.contract';
 import { User } from './user.entity';
 
 /**
@@ -46,7 +46,7 @@ export class Tool {
 @Entity({ tableName: 'tool_versions' })
 @Unique({ properties: ['tool', 'version'] })
 export class ToolVersion {
-  [OptionalProps]?: 'createdAt' | 'createdBy' | 'http' | 'inputSchema';
+  [OptionalProps]?: 'createdAt' | 'createdBy' | 'http' | 'inputSchema' | 'workflow';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -93,6 +93,10 @@ export class ToolVersion {
   /** HTTP tools: method, URL template, headers (secret references, never values), body template. */
   @Property({ type: 'json', nullable: true })
   http: HttpToolConfig | null = null;
+
+  /** Workflow tools: the declared definition they run. */
+  @Property({ type: 'json', nullable: true })
+  workflow: WorkflowToolConfig | null = null;
 
   @ManyToOne(() => User, { nullable: true, deleteRule: 'set null' })
   createdBy: User | null = null;
