@@ -12,6 +12,8 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 describe('replay of captured workflow histories', () => {
   it('has histories for every shipped workflow type and outcome', () => {
     expect(files).toEqual(expect.arrayContaining(['sendEmailWorkflow-completed.json', 'chatTurnWorkflow-completed.json', 'chatTurnWorkflow-failed.json', 'chatTurnWorkflow-cancelled.json']));
+    // Tools: a run that completes, one that times out, a workflow tool; a turn and an interpreter run calling tools.
+    expect(files).toEqual(expect.arrayContaining(['toolRunWorkflow-completed.json', 'toolRunWorkflow-timed-out.json', 'toolRunWorkflow-workflow-tool.json', 'chatTurnWorkflow-tool-calls.json', 'declarativeRunWorkflow-tool-node.json']));
   });
 
   it('replays each history deterministically', async () => {
