@@ -1,8 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
+import { appendAuditEvents } from '../../shared/audit/audit-chain';
+import { auditDraft } from '../../shared/audit/audit-draft';
 import { Permission } from '../../shared/domain/roles';
 import { effectivePermissions, type RoleRow } from '../../shared/governance/role-directory';
-import { Role, Tool, ToolRun, ToolVersion, User, UserStatus } from '../../shared/persistence/entities';
+import { Policy, Role, Tool, ToolRun, ToolVersion, User, UserStatus } from '../../shared/persistence/entities';
+import { evaluatePolicies, type PolicyResource } from '../../shared/policies/policy-engine';
 import type { ToolNodeCall } from '../../workflows/declarative-run/declarative-run.contract';
 import { toolRunWorkflowId } from '../../workflows/tool-run/tool-run.contract';
 import { inputProblems, stableUuid, toolSpec } from '../chat/turn-tools';
@@ -18,8 +21,42 @@ async function ownerPermissions(em: EntityManager, role: string) {
 }
 
 /**
+ * The access policies, as the API enforces them on POST /tools/{name}/execute, for the owner's principal
+ * (role and teams). A denial is recorded on the audit trail (once per call: the event id derives from `key`)
+ * and fails the step naming the policy.
+ */
+async function checkPolicies(em: EntityManager, owner: User, resource: PolicyResource, key: string): Promise<void> {
+  const rows = await em.find(Policy, { enabled: true }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  if (!rows.length) return;
+  const teams = await em.getConnection().execute<{ team_id: string }[]>('select team_id from team_members where user_id = ?', [owner.id]);
+  const policies = rows.map((p) => ({ id: p.id, name: p.name, action: p.action, enabled: p.enabled, defaultDeny: p.defaultDeny, rules: p.rules }));
+  const result = evaluatePolicies(policies, 'tool.run', { role: owner.role, teamIds: teams.map((t) => t.team_id) }, resource);
+  if (result.decision === 'allow') return;
+  const { policyId, policyName, rule } = result.deciding!;
+  await appendAuditEvents(em, [
+    auditDraft({
+      id: stableUuid(`workflow-tool:${key}:policy-denied`),
+      actorType: 'user',
+      actorUserId: owner.id,
+      actorRole: owner.role,
+      action: 'policy.denied',
+      outcome: 'denied',
+      resourceType: 'policy',
+      resourceId: policyId,
+      context: { action: 'tool.run', resource: { ...resource }, rule, via: 'workflow-tool-node', call: key },
+    }),
+  ]);
+  throw ApplicationFailure.create({
+    type: 'ToolCallRefused',
+    message: `tool "${resource.tool}": denied by policy "${policyName}" for the workflow's owner (role ${owner.role})`,
+    nonRetryable: true,
+    details: [{ policyId, policyName, rule }],
+  });
+}
+
+/**
  * A tool node's call, resolved at execution time: the tool's current version (pinned in the tool_runs row),
- * the owner's right to run it, the input checked against its schema. `key` names the call (run, node,
+ * the owner's right to run it, the input checked against its schema, the access policies. `key` names the call (run, node,
  * iteration), so a retried activity finds the row it already wrote.
  */
 export async function prepareToolNode(em: EntityManager, req: { tool: string; input: Record<string, unknown>; ownerId: string; key: string }): Promise<ToolNodeCall> {
@@ -34,6 +71,7 @@ export async function prepareToolNode(em: EntityManager, req: { tool: string; in
   const version = await em.findOneOrFail(ToolVersion, { tool, version: tool.currentVersion });
   const problems = inputProblems(version, req.input);
   if (problems.length) throw refuse(`tool "${req.tool}": the arguments were rejected: ${problems.join('; ')}`);
+  await checkPolicies(em, owner, { type: 'tool', tool: tool.name, costUsd: Number(version.costPerCallUsd) }, req.key);
 
   const runId = stableUuid(`workflow-tool:${req.key}:run`);
   const workflowId = toolRunWorkflowId(req.key.replace(/[^A-Za-z0-9-]/g, '-'));

@@ -23,6 +23,7 @@ import {
   stateQuery,
 } from '../../workflows/declarative-run/declarative-run.contract';
 import { summarizeConversationWorkflowId } from '../../workflows/summarize-conversation/summarize-conversation.contract';
+import { PolicyService } from '../admin/policy.service';
 import type { Principal } from '../common/auth/principal';
 import { MAX_PAGE_SIZE } from '../common/pagination/cursor-page';
 import { ProblemException, Problems } from '../common/problem/problem.exception';
@@ -44,6 +45,7 @@ export class WorkflowExecutionsService {
     private readonly temporal: TemporalClient,
     private readonly em: EntityManager,
     private readonly conversations: ConversationAccess,
+    private readonly policies: PolicyService,
     config: AppConfig,
   ) {
     this.configured = configuredProviderNames(config);
@@ -51,8 +53,13 @@ export class WorkflowExecutionsService {
 
   async execute(p: Principal, id: string, input: Record<string, unknown> = {}) {
     const code = this.definitions.codeEntry(id);
-    if (code) return this.executeCode(p, code, input);
+    if (code) {
+      await this.policies.check(p, 'workflow.execute', { type: 'workflow', id });
+      return this.executeCode(p, code, input);
+    }
     const owned = await this.definitions.owned(p, id);
+    // After the access check: a workflow the caller may not see stays a 404, not a policy answer.
+    await this.policies.check(p, 'workflow.execute', { type: 'workflow', id: owned.definition.id });
     return this.start(owned, input, 'manual');
   }
 

@@ -42,6 +42,16 @@ describe('evaluatePolicies', () => {
   });
 });
 
+describe('evaluatePolicies: workflows', () => {
+  it('matches workflow ids only for workflow resources', () => {
+    const p: PolicyDoc = { ...base, id: 'w', name: 'no-payroll', action: '*', rules: [{ effect: 'deny', workflows: ['wf-payroll'] }] };
+    expect(evaluatePolicies([p], 'workflow.execute', member, { type: 'workflow', id: 'wf-payroll' })).toMatchObject({ decision: 'deny', deciding: { policyId: 'w', rule: 0 } });
+    expect(evaluatePolicies([p], 'workflow.execute', member, { type: 'workflow', id: 'wf-other' }).decision).toBe('allow');
+    // A tool or chat resource never matches a workflows condition, even with the same id.
+    expect(evaluatePolicies([p], 'tool.run', member, { type: 'tool', tool: 'x', id: 'wf-payroll' }).decision).toBe('allow');
+  });
+});
+
 describe('inWindow', () => {
   // 2026-01-05 is a Monday; 08:30 UTC is 09:30 in Paris (CET, UTC+1).
   const mondayMorning = new Date('2026-01-05T08:30:00Z');

@@ -4,7 +4,7 @@
  * says default-deny.
  */
 
-export const POLICY_ACTIONS = ['chat.turn', 'tool.run', '*'] as const;
+export const POLICY_ACTIONS = ['chat.turn', 'tool.run', 'workflow.execute', '*'] as const;
 export type PolicyAction = (typeof POLICY_ACTIONS)[number];
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
@@ -31,6 +31,8 @@ export interface PolicyRule {
   /** Model ids; a trailing `*` matches a prefix. */
   models?: string[];
   tools?: string[];
+  /** Workflow ids as the /workflows routes name them (a declared definition's id, or `code:<name>`). */
+  workflows?: string[];
   /** Cost ceiling: matches when the (estimated) cost is above this many USD. */
   costAboveUsd?: number;
   classifications?: string[];
@@ -53,6 +55,8 @@ export interface PolicySubject {
 
 export interface PolicyResource {
   type: string;
+  /** The workflow's id, for workflow.execute. */
+  id?: string;
   model?: string;
   tool?: string;
   costUsd?: number;
@@ -117,6 +121,7 @@ export function ruleMatches(rule: PolicyRule, subject: PolicySubject, resource: 
   if (rule.teams && !rule.teams.some((t) => subject.teamIds.includes(t))) return false;
   if (!listMatches(rule.models, resource.model, true)) return false;
   if (!listMatches(rule.tools, resource.tool)) return false;
+  if (!listMatches(rule.workflows, resource.type === 'workflow' ? resource.id : undefined)) return false;
   if (!listMatches(rule.classifications, resource.classification)) return false;
   if (rule.costAboveUsd !== undefined && !((resource.costUsd ?? 0) > rule.costAboveUsd)) return false;
   if (rule.timeWindow && !inWindow(rule.timeWindow, at)) return false;

@@ -140,4 +140,80 @@ describe('admin: policies', () => {
     expect((await api('POST', '/tools/calculator/execute?wait=true', { token: inTeam.accessToken, body: { input: { expression: '2*3' } } })).status).toBe(200);
     await api('DELETE', `/tools/${name}`, { token: admin });
   });
+
+  describe('on the workflow path', () => {
+    const workflow = async (token: string, source: string) => {
+      const res = await api('POST', '/workflows', { token, body: { source } });
+      expect(res.status).toBe(201);
+      return res.body as { id: string };
+    };
+    const auditEvents = async (query: string) => {
+      const res = await api('GET', `/audit/events?${query}&limit=100`, { token: admin });
+      expect(res.status).toBe(200);
+      return res.body.items as { action: string; outcome: string; actor: { userId: string | null }; resource: { type: string; id: string }; context: Record<string, any> }[];
+    };
+    async function finished(id: string, eid: string, token: string): Promise<any> {
+      for (let i = 0; i < 150; i++) {
+        const res = await api('GET', `/workflows/${id}/executions/${eid}`, { token });
+        if (res.status === 200 && res.body.status !== 'running') return res.body;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('execution never finished');
+    }
+
+    it('a deny policy on a workflow blocks its execute with a 403 naming the policy, visible in /audit/events; other workflows run', async () => {
+      const blocked = await workflow(inTeam.accessToken, `name: ${uniqueName('blocked')}\nnodes:\n  - { id: nap, type: wait, duration: 1ms }\n`);
+      const free = await workflow(inTeam.accessToken, `name: ${uniqueName('free')}\nnodes:\n  - { id: nap, type: wait, duration: 1ms }\n`);
+      const p = await createPolicy({ action: 'workflow.execute', rules: [{ effect: 'deny', teams: [teamId], workflows: [blocked.id] }] });
+
+      const denied = expectProblem(await api('POST', `/workflows/${blocked.id}/execute`, { token: inTeam.accessToken, body: { input: {} } }), 403);
+      expect(denied).toMatchObject({ policyId: p.id, policyName: p.name, detail: `Policy "${p.name}" denies this workflow.execute` });
+      // Nothing started: the definition has no runs.
+      expect((await api('GET', `/workflows/${blocked.id}/executions`, { token: inTeam.accessToken })).body.items).toEqual([]);
+      expect((await api('POST', `/workflows/${free.id}/execute`, { token: inTeam.accessToken, body: { input: {} } })).status).toBe(202);
+
+      let events: Awaited<ReturnType<typeof auditEvents>> = [];
+      for (let i = 0; i < 30 && !events.length; i++) {
+        events = await auditEvents(`action=policy.denied&resourceId=${p.id}`);
+        if (!events.length) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(events).toEqual([
+        expect.objectContaining({ outcome: 'denied', actor: expect.objectContaining({ userId: inTeam.id }), context: expect.objectContaining({ action: 'workflow.execute', resource: { type: 'workflow', id: blocked.id } }) }),
+      ]);
+
+      // The simulator knows the new action and condition.
+      const sim = await api('POST', '/admin/policies/simulate', { token: admin, body: { subject: { userId: inTeam.id }, action: 'workflow.execute', resource: { type: 'workflow', id: blocked.id } } });
+      expect(sim.body).toMatchObject({ decision: 'deny', deciding: { policyId: p.id, rule: 0 } });
+      await api('DELETE', `/admin/policies/${p.id}`, { token: admin });
+      expect((await api('POST', `/workflows/${blocked.id}/execute`, { token: inTeam.accessToken, body: { input: {} } })).status).toBe(202);
+    });
+
+    it("a deny policy on a tool fails a workflow's tool node naming the policy, for the owner's teams only, audited", async () => {
+      const p = await createPolicy({ action: 'tool.run', rules: [{ effect: 'deny', teams: [teamId], tools: ['current_time'] }] });
+      const source = `name: ${uniqueName('clock')}\nnodes:\n  - { id: clock, type: action, kind: tool, tool: current_time, arguments: { timezone: UTC } }\n`;
+      const mine = await workflow(inTeam.accessToken, source);
+      const theirs = await workflow(outside.accessToken, source);
+
+      const started = await api('POST', `/workflows/${mine.id}/execute`, { token: inTeam.accessToken, body: { input: {} } });
+      expect(started.status).toBe(202);
+      const done = await finished(mine.id, started.body.executionId, inTeam.accessToken);
+      expect(done.status).toBe('failed');
+      const step = (done.steps as { id: string; status: string; error?: string }[]).find((s) => s.id === 'clock');
+      expect(step).toMatchObject({ status: 'failed', error: `tool "current_time": denied by policy "${p.name}" for the workflow's owner (role member)` });
+      expect(await sql("select 1 from tool_runs where user_id = ? and tool_name = 'current_time'", [inTeam.id])).toEqual([]);
+
+      // The same definition of a user outside the team runs the tool.
+      const other = await api('POST', `/workflows/${theirs.id}/execute`, { token: outside.accessToken, body: { input: {} } });
+      expect((await finished(theirs.id, other.body.executionId, outside.accessToken)).status).toBe('completed');
+
+      const events = await auditEvents(`action=policy.denied&resourceId=${p.id}`);
+      expect(events).toEqual([
+        expect.objectContaining({
+          outcome: 'denied',
+          actor: expect.objectContaining({ userId: inTeam.id }),
+          context: expect.objectContaining({ action: 'tool.run', via: 'workflow-tool-node', resource: { type: 'tool', tool: 'current_time', costUsd: 0 } }),
+        }),
+      ]);
+    });
+  });
 });

@@ -60,6 +60,10 @@ export class PolicyRuleDto {
   @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @MaxLength(64, { each: true })
   tools?: string[];
 
+  /** Workflow ids as the /workflows routes name them (a declared definition's id, or `code:<name>`). */
+  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @MaxLength(200, { each: true })
+  workflows?: string[];
+
   /** Matches when the (estimated) cost is above this, in USD. */
   @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0)
   costAboveUsd?: number;
@@ -78,7 +82,7 @@ export class CreatePolicyDto {
   @IsOptional() @Transform(trim) @IsString() @MaxLength(500)
   description?: string;
 
-  /** chat.turn, tool.run or * (both). */
+  /** chat.turn, tool.run, workflow.execute or * (all). */
   @IsIn(POLICY_ACTIONS)
   action: string;
 
@@ -134,6 +138,10 @@ export class SimulateResourceDto {
 
   @IsOptional() @IsString() @MaxLength(64)
   tool?: string;
+
+  /** The workflow's id, for workflow.execute. */
+  @IsOptional() @IsString() @MaxLength(200)
+  id?: string;
 
   @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0)
   costUsd?: number;
