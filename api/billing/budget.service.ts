@@ -5,6 +5,7 @@ import { BudgetScopeRef, BudgetState, claimAlerts, periodEnd, reserveBudgets } f
 import { AppConfig } from '../../shared/config/app-config';
 import { ProviderName, providerChain } from '../../shared/domain/model-registry';
 import { BudgetScope } from '../../shared/persistence/entities';
+import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../common/auth/principal';
 import { ProblemException } from '../common/problem/problem.exception';
 import { BUDGET_ALERT_SINKS, BudgetAlertSink } from './budget-alerts';
@@ -28,6 +29,7 @@ export class BudgetService {
   constructor(
     private readonly config: AppConfig,
     @Inject(BUDGET_ALERT_SINKS) private readonly sinks: BudgetAlertSink[],
+    private readonly audit: AuditService,
   ) {
     this.configured = configuredProviderNames(config);
   }
@@ -38,7 +40,7 @@ export class BudgetService {
    */
   async flushReserving(em: EntityManager, principal: Principal, turn: TurnToReserve): Promise<void> {
     await em.begin();
-    let refused: { state: BudgetState; problem: ProblemException } | undefined;
+    let refused: { state: BudgetState; problem: ProblemException; scope: BudgetScopeRef; remainingUsd: string; requiredUsd: string } | undefined;
     let holds: BudgetState[] = [];
     try {
       await em.flush();
@@ -52,7 +54,7 @@ export class BudgetService {
       if (amount !== '0.00000000') {
         const outcome = await reserveBudgets(em, turn.turnId, scopes, amount);
         if (outcome.ok) holds = outcome.holds;
-        else refused = { state: outcome.refused, problem: budgetExceeded(outcome.refused, outcome.remainingUsd, amount) };
+        else refused = { state: outcome.refused, problem: budgetExceeded(outcome.refused, outcome.remainingUsd, amount), scope: outcome.scope, remainingUsd: outcome.remainingUsd, requiredUsd: amount };
       }
       if (refused) await em.rollback();
       else await em.commit();
@@ -62,7 +64,15 @@ export class BudgetService {
     }
     if (refused) {
       em.clear();
-      void this.alert(em, principal, [refused.state]);
+      const { state, scope, remainingUsd, requiredUsd } = refused;
+      this.audit.record({
+        actor: principal,
+        action: 'budget.refused',
+        resource: { type: 'budget', id: state.budgetId },
+        outcome: 'denied',
+        context: { scope: { ...scope }, window: state.window, limitUsd: state.limitUsd, remainingUsd, requiredUsd, model: turn.model, conversationId: turn.conversationId },
+      });
+      void this.alert(em, principal, [state]);
       throw refused.problem;
     }
     if (holds.length) void this.alert(em, principal, holds);

@@ -23,7 +23,7 @@ export interface BudgetState {
   reservedUsd: string;
 }
 
-export type ReserveOutcome = { ok: true; holds: BudgetState[] } | { ok: false; refused: BudgetState; remainingUsd: string };
+export type ReserveOutcome = { ok: true; holds: BudgetState[] } | { ok: false; refused: BudgetState; remainingUsd: string; scope: BudgetScopeRef };
 
 export const ALERT_THRESHOLDS = [50, 80, 100] as const;
 
@@ -66,8 +66,8 @@ export async function reserveBudgets(em: EntityManager, sourceId: string, scopes
   if (!scopes.length) return { ok: true, holds: [] };
   const where = scopes.map(() => '(scope_type = ? and scope_id = ?)').join(' or ');
   // Fixed lock order (by id) so two turns on the same budgets never deadlock.
-  const budgets = await em.execute<{ id: string; window: BudgetWindow }[]>(
-    `select id, "window" from budgets where ${where} order by id`,
+  const budgets = await em.execute<{ id: string; window: BudgetWindow; scope_type: BudgetScope; scope_id: string }[]>(
+    `select id, "window", scope_type, scope_id from budgets where ${where} order by id`,
     scopes.flatMap((s) => [s.type, s.id]),
   );
   const holds: BudgetState[] = [];
@@ -88,7 +88,7 @@ export async function reserveBudgets(em: EntityManager, sourceId: string, scopes
         [b.id, start],
       );
       const refused = state(b.id, b.window, start, cur);
-      return { ok: false, refused, remainingUsd: remainingOf(refused) };
+      return { ok: false, refused, remainingUsd: remainingOf(refused), scope: { type: b.scope_type, id: b.scope_id } };
     }
     await em.execute('insert into budget_reservations (id, source_id, budget_id, period_start, amount_usd, status, created_at) values (gen_random_uuid(), ?, ?, ?, ?::numeric, ?, now())', [
       sourceId,

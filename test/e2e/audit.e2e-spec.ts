@@ -285,6 +285,65 @@ describe('audit trail', () => {
     });
   });
 
+  describe('workflow decisions', () => {
+    type EventDto = { action: string; outcome: string; actor: { type: string; userId: string | null }; resource: { type: string; id: string }; context: Record<string, any> };
+    const events = async (query: string) => {
+      const res = await api('GET', `/audit/events?${query}&limit=100`, { token: admin });
+      expect(res.status).toBe(200);
+      return res.body.items as EventDto[];
+    };
+
+    it('an approval decided in its workflow is recorded with the decider; the chain verifies', async () => {
+      const adminId = (await api('GET', '/users/me', { token: admin })).body.id as string;
+      const created = await api('POST', '/approvals', { token: admin, body: { kind: 'tool-run', title: `Audit ${randomUUID().slice(0, 8)}`, deciders: { roles: ['admin'] }, requesterId: member.id } });
+      expect(created.status).toBe(202);
+      const id = created.body.id as string;
+      await until(() => api('GET', `/approvals/${id}`, { token: admin }), (r) => r.status === 200);
+      expect(await events(`action=approval.approved&resourceId=${id}`)).toEqual([]);
+
+      const approved = await api('POST', `/approvals/${id}/approve`, { token: admin, body: { comment: 'fine' } });
+      expect(approved.status).toBe(200);
+      // The decision returns once the workflow has recorded it: no waiting for a batch.
+      const recorded = await events(`action=approval.approved&resourceId=${id}`);
+      expect(recorded).toEqual([
+        expect.objectContaining({
+          outcome: 'approved',
+          actor: expect.objectContaining({ type: 'user', userId: adminId }),
+          resource: { type: 'approval', id },
+          context: expect.objectContaining({ workflowId: `approval:${id}`, decision: 'approve', decidedBy: adminId, requesterId: member.id }),
+        }),
+      ]);
+      expect(await events(`action=approval.rejected&resourceId=${id}`)).toEqual([]);
+      expect((await api('GET', '/audit/compliance', { token: admin })).body).toMatchObject({ ok: true });
+    });
+
+    it('a chat turn refused by a budget is recorded as budget.refused with the scope, limit, remaining amount and model; the chain verifies', async () => {
+      const spender = await registerUser('audit-budget');
+      const budget = await api('PUT', '/billing/budgets', { token: admin, body: { scopeType: 'user', scopeId: spender.id, window: 'daily', limitUsd: '0.0001' } });
+      expect(budget.status).toBe(200);
+      const refused = expectProblem(await api('POST', '/chat', { token: spender.accessToken, body: { message: 'hi', model: 'openai/gpt-4o', maxTokens: 1000 } }), 402) as { limitUsd?: string; remainingUsd?: string; requiredUsd?: string };
+
+      const recorded = await until(() => events(`action=budget.refused&actor=${spender.id}`), (e) => e.length > 0);
+      expect(recorded).toEqual([
+        expect.objectContaining({
+          outcome: 'denied',
+          actor: expect.objectContaining({ userId: spender.id }),
+          resource: { type: 'budget', id: budget.body.id },
+          context: expect.objectContaining({
+            scope: { type: 'user', id: spender.id },
+            window: 'daily',
+            limitUsd: refused.limitUsd,
+            remainingUsd: refused.remainingUsd,
+            requiredUsd: refused.requiredUsd,
+            model: 'openai/gpt-4o',
+          }),
+        }),
+      ]);
+      expect(Number(recorded[0].context.limitUsd)).toBe(0.0001);
+      expect((await api('GET', '/audit/compliance', { token: admin })).body).toMatchObject({ ok: true });
+    });
+  });
+
   describe('tamper evidence', () => {
     const compliance = async () => {
       const res = await api('GET', '/audit/compliance', { token: admin });

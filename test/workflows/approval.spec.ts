@@ -6,9 +6,10 @@ import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { createTransport } from 'nodemailer';
 import { createApprovalActivities } from '../../activities/approvals/approval.activities';
+import { createAuditRecordActivities } from '../../activities/audit/audit-record.activities';
 import { createEmailActivities } from '../../activities/notifications/email.activities';
 import { createNotificationActivities } from '../../activities/notifications/notification.activities';
-import { Approval, Notification, User } from '../../shared/persistence/entities';
+import { Approval, AuditEvent, Notification, User } from '../../shared/persistence/entities';
 import { approvalWorkflow } from '../../workflows';
 import {
   APPROVAL_CLOSED_ERROR,
@@ -64,6 +65,7 @@ describe('approval workflow', () => {
         ...createEmailActivities({ transport: createTransport(process.env.SMTP_URL ?? 'smtp://127.0.0.1:1025'), from: 'gateway@test.local' }),
         ...createNotificationActivities({ orm: stores.orm, redis: stores.redis }),
         ...approvals,
+        ...createAuditRecordActivities({ orm: stores.orm }),
         async completeApproval(outcome: ApprovalOutcome) {
           await gates.get(outcome.requestId);
           return approvals.completeApproval(outcome);
@@ -111,6 +113,7 @@ describe('approval workflow', () => {
   }
 
   const row = (id: string) => stores.orm.em.fork().findOneOrFail(Approval, id);
+  const auditOf = (requestId: string) => stores.orm.em.fork().find(AuditEvent, { resourceType: 'approval', resourceId: requestId }, { orderBy: { seq: 'asc' } });
 
   async function closedReason(p: Promise<unknown>): Promise<string> {
     const err = await p.then(() => undefined, (e: unknown) => e);
@@ -146,6 +149,10 @@ describe('approval workflow', () => {
     await expect(handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', deciderId: decider }] })).rejects.toThrow();
     expect((await row(input.requestId)).status).toBe('expired');
 
+    // The outcome is on the audit trail once, by the system.
+    const audit = await auditOf(input.requestId);
+    expect(audit.map((e) => [e.action, e.outcome, e.actorType, e.actorUserId])).toEqual([['approval.expired', 'expired', 'system', null]]);
+    expect(audit[0].context).toMatchObject({ workflowId: approvalWorkflowId(input.requestId), kind: 'tool-run', requesterId: input.requesterId });
   });
 
   it('follows a reminder schedule whose last interval repeats', async () => {
@@ -168,6 +175,12 @@ describe('approval workflow', () => {
     const toRequester = await inbox(input.requesterId, 1);
     expect(toRequester.map((n) => n.title)).toEqual(['Rejected: Run the deploy tool']);
     expect(toRequester[0].body).toContain('not on a Friday');
+
+    // The update returns once the outcome is audited too: by the decider, at the decision's time.
+    const audit = await auditOf(input.requestId);
+    expect(audit.map((e) => [e.action, e.outcome, e.actorType, e.actorUserId])).toEqual([['approval.rejected', 'rejected', 'user', decider]]);
+    expect(audit[0].occurredAt.toISOString()).toBe(outcome.decidedAt);
+    expect(audit[0].context).toMatchObject({ decision: 'reject', decidedBy: decider, commented: true });
   });
 
   it('rejects a second decision in the validator, with the current state', async () => {

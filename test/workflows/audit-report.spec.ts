@@ -108,4 +108,19 @@ describe('auditReport workflow', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ seq: first.seq, actorType: 'user', outcome: 'approved', before: { status: 'pending' }, after: { status: 'approved' } });
   });
+
+  it('recordAuditEvent takes a business key as event id: one stable UUID per key, once', async () => {
+    const { recordAuditEvent } = createAuditRecordActivities({ orm });
+    const requestId = randomUUID();
+    const input = { eventId: `approval:${requestId}:approved`, action: 'approval.approved', outcome: 'approved', resource: { type: 'approval', id: requestId } };
+    const first = await recordAuditEvent(input);
+    expect(first.seq).toEqual(expect.any(Number));
+    expect((await recordAuditEvent(input)).seq).toBeNull();
+    // Another outcome of the same request is another event.
+    const other = await recordAuditEvent({ ...input, eventId: `approval:${requestId}:expired`, action: 'approval.expired', outcome: 'expired' });
+    expect(other.seq).toBeGreaterThan(first.seq!);
+    const rows = await orm.em.fork().find(AuditEvent, { resourceType: 'approval', resourceId: requestId }, { orderBy: { seq: 'asc' } });
+    expect(rows.map((r) => [r.action, r.actorType])).toEqual([['approval.approved', 'system'], ['approval.expired', 'system']]);
+    expect(rows[0].id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
 });

@@ -4,6 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type Redis from 'ioredis';
 import { createApprovalActivities } from '../../activities/approvals/approval.activities';
+import { createAuditRecordActivities } from '../../activities/audit/audit-record.activities';
 import { createChatActivities } from '../../activities/chat/chat-turn.activities';
 import type { ReplyRequest } from '../../activities/chat/reply-provider';
 import type { ProviderEvent } from '../../activities/llm/provider.types';
@@ -72,6 +73,7 @@ describe('chatTurn workflow with tool calls', () => {
         ...createChatActivities({ orm, redis, providers, streamRetentionSeconds: 600, defaultMaxTokens: 256 }),
         ...createToolRunActivities({ orm, redis, secrets: new SecretBox(Buffer.alloc(32, 7).toString('base64')), http }),
         ...createApprovalActivities({ orm }),
+        ...createAuditRecordActivities({ orm }),
         ...createNotificationActivities({ orm, redis }),
       },
     });

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   condition,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -10,12 +11,14 @@ import {
   uuid4,
 } from '@temporalio/workflow';
 import type { ApprovalActivities } from '../../activities/approvals/approval.activities';
+import type { AuditRecordActivities } from '../../activities/audit/audit-record.activities';
 import { SA } from '../../temporal/search-attributes';
 import { notifyWorkflowId, type NotificationContent } from '../notify/notify.contract';
 import { notifyWorkflow } from '../notify/notify.workflow';
 import {
   APPROVAL_CLOSED_ERROR,
   approvalStateQuery,
+  approvalWorkflowId,
   DEFAULT_APPROVAL_TIMEOUT,
   decideUpdate,
   durationMs,
@@ -30,6 +33,36 @@ const { recordApproval, approvalDeciders, completeApproval } = proxyActivities<A
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+
+const { recordAuditEvent } = proxyActivities<AuditRecordActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
+ * The outcome on the audit trail (approval.approved / rejected by the decider, approval.expired by the
+ * system). The event id is the outcome's name, so a retried activity or a reset run records it once.
+ * Histories from before this recorded nothing here: behind the `approval-audit` patch.
+ */
+async function auditOutcome(input: ApprovalInput, s: ApprovalState): Promise<void> {
+  if (!patched('approval-audit')) return;
+  const decided = s.status === 'approved' || s.status === 'rejected';
+  await recordAuditEvent({
+    eventId: `approval:${input.requestId}:${s.status}`,
+    action: `approval.${s.status}`,
+    outcome: s.status,
+    resource: { type: 'approval', id: input.requestId },
+    actorUserId: decided ? s.decidedBy : null,
+    context: {
+      workflowId: approvalWorkflowId(input.requestId),
+      kind: input.kind,
+      requesterId: input.requesterId,
+      ...(decided ? { decision: s.decision, decidedBy: s.decidedBy, commented: !!s.comment } : { expiresAt: s.expiresAt }),
+    },
+    occurredAt: s.decidedAt ?? new Date().toISOString(),
+    requestId: input.originRequestId ?? null,
+  });
+}
 
 function outcomeOf(s: ApprovalState): ApprovalOutcome {
   const { requestId, status, decision, decidedBy, decidedAt, comment } = s;
@@ -80,6 +113,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       Object.assign(state, { status: d.decision === 'approve' ? 'approved' : 'rejected', decision: d.decision, decidedBy: d.deciderId, decidedAt: new Date().toISOString(), comment: d.comment });
       await condition(() => recorded);
       await completeApproval(outcomeOf(state));
+      await auditOutcome(input, state);
       return outcomeOf(state);
     },
     {
@@ -109,6 +143,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     if (Date.now() >= deadline) {
       state.status = 'expired';
       await completeApproval(outcomeOf(state));
+      await auditOutcome(input, state);
       await notify([input.requesterId], { category: 'approval', title: `Approval expired: ${input.subject.title}`, body: `Nobody decided your ${input.kind} request before ${state.expiresAt}.`, link, data: { ...about, status: 'expired' } });
       break;
     }
