@@ -4,7 +4,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { Tool, ToolVersion } from '../../shared/persistence/entities';
 import { chatToolRunWorkflowId, type PlannedToolCall } from '../../workflows/chat-turn/chat-turn.contract';
-import type { ToolSpec } from '../../workflows/tool-run/tool-run.contract';
+import { toolSpecOf } from '../../shared/tools/tool-spec';
 import type { ToolCall, ToolDefinition } from '../llm/provider.types';
 
 /** A tool offered to the model in a turn: its live registry row and the version new runs use. */
@@ -47,20 +47,6 @@ export function toolDefinitions(tools: Map<string, TurnTool>): ToolDefinition[] 
   return [...tools.values()].map(({ tool, version }) => ({ name: tool.name, description: version.description, parameters: version.inputSchema }));
 }
 
-export function toolSpec(name: string, v: ToolVersion): ToolSpec {
-  return {
-    name,
-    version: v.version,
-    kind: v.kind,
-    timeoutMs: v.timeoutMs,
-    retry: v.retry,
-    resultMaxBytes: v.resultMaxBytes,
-    cacheTtlSeconds: v.cacheTtlSeconds,
-    costPerCallUsd: String(Number(v.costPerCallUsd)),
-    ...(v.http ? { http: v.http } : {}),
-    ...(v.workflow ? { workflow: v.workflow } : {}),
-  };
-}
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats(ajv);
@@ -97,7 +83,7 @@ export function planToolCalls(turnId: string, userId: string, step: number, call
     if (problems.length) return { ...base, refusal: `The arguments were rejected: ${problems.join('; ')}.` };
     return {
       ...base,
-      tool: toolSpec(call.name, offered.version),
+      tool: toolSpecOf(call.name, offered.version),
       input: input as Record<string, unknown>,
       ...(offered.version.requiresApproval ? { approvalId: stableUuid(`turn:${turnId}:approval:${step}:${index}`) } : {}),
     };

@@ -8,7 +8,8 @@ import { Policy, Role, Tool, ToolRun, ToolVersion, User, UserStatus } from '../.
 import { evaluatePolicies, type PolicyResource } from '../../shared/policies/policy-engine';
 import type { ToolNodeCall } from '../../workflows/declarative-run/declarative-run.contract';
 import { toolRunWorkflowId } from '../../workflows/tool-run/tool-run.contract';
-import { inputProblems, stableUuid, toolSpec } from '../chat/turn-tools';
+import { inputProblems, stableUuid } from '../chat/turn-tools';
+import { toolSpecOf } from '../../shared/tools/tool-spec';
 
 /** A refusal the run's step shows as its error; retrying cannot change it. */
 const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'ToolCallRefused');
@@ -83,7 +84,7 @@ export async function prepareToolNode(em: EntityManager, req: { tool: string; in
   return {
     runId,
     workflowId,
-    tool: toolSpec(tool.name, existing ? await em.findOneOrFail(ToolVersion, { tool, version: existing.toolVersion }) : version),
+    tool: toolSpecOf(tool.name, existing ? await em.findOneOrFail(ToolVersion, { tool, version: existing.toolVersion }) : version),
     input: req.input,
     ...(version.requiresApproval ? { approvalId: stableUuid(`workflow-tool:${req.key}:approval`) } : {}),
   };

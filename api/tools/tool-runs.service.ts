@@ -9,7 +9,8 @@ import { ToolRun, type ToolVersion } from '../../shared/persistence/entities';
 import { SA } from '../../temporal/search-attributes';
 import { TemporalClient } from '../../temporal/temporal-client.module';
 import type { toolRunWorkflow } from '../../workflows';
-import { TOOL_RUN_WORKFLOW, toolRunWorkflowId, type ToolCallError, type ToolRunInput, type ToolSpec } from '../../workflows/tool-run/tool-run.contract';
+import { TOOL_RUN_WORKFLOW, toolRunWorkflowId, type ToolCallError, type ToolRunInput } from '../../workflows/tool-run/tool-run.contract';
+import { toolSpecOf } from '../../shared/tools/tool-spec';
 import { PolicyService } from '../admin/policy.service';
 import { hasPermission, type Principal } from '../common/auth/principal';
 import { ProblemException, Problems } from '../common/problem/problem.exception';
@@ -35,20 +36,6 @@ export function toolFailureProblem(runId: string, error: ToolCallError): Problem
   return new ProblemException(status, title, error.message, { runId, errorType: error.type, ...(error.upstreamStatus ? { upstreamStatus: error.upstreamStatus } : {}) });
 }
 
-function spec(name: string, v: ToolVersion): ToolSpec {
-  return {
-    name,
-    version: v.version,
-    kind: v.kind,
-    timeoutMs: v.timeoutMs,
-    retry: v.retry,
-    resultMaxBytes: v.resultMaxBytes,
-    cacheTtlSeconds: v.cacheTtlSeconds,
-    costPerCallUsd: String(Number(v.costPerCallUsd)),
-    ...(v.http ? { http: v.http } : {}),
-    ...(v.workflow ? { workflow: v.workflow } : {}),
-  };
-}
 
 function runDto(r: ToolRun): ToolRunDto {
   return {
@@ -94,7 +81,7 @@ export class ToolRunsService {
     em.create(ToolRun, { id: runId, toolName: tool.name, toolVersion: version.version, user: p.userId });
     await em.flush();
     const workflowId = toolRunWorkflowId(runId);
-    const args: ToolRunInput = { runId, userId: p.userId, tool: spec(tool.name, version), input };
+    const args: ToolRunInput = { runId, userId: p.userId, tool: toolSpecOf(tool.name, version), input };
     const requestId = currentRequestId();
     try {
       await this.temporal.workflow.start<typeof toolRunWorkflow>(TOOL_RUN_WORKFLOW, {
