@@ -20,7 +20,7 @@ export interface ChatActivityDeps {
   defaultMaxTokens: number;
 }
 
-const HEARTBEAT_EVERY_MS = 250;
+const HEARTBEAT_EVERY_MS = 1000;
 const MAX_INLINE_RETRY_AFTER_S = 5;
 
 interface Produced {
@@ -191,8 +191,10 @@ export function createChatActivities(deps: ChatActivityDeps) {
         let inputTokens = 0;
         let outputTokens = 0;
         let finishReason = 'stop';
-        let lastBeat = 0;
         calls = [];
+        // On a timer, not per token: a provider may be silent for long (queueing, long prompts, reasoning)
+        // and the heartbeat timeout must not take that for a dead worker.
+        const beat = setInterval(() => ctx.heartbeat({ chars: text.length, provider: candidate.provider }), HEARTBEAT_EVERY_MS);
         try {
           const messages = await loadContext(turn, candidate, maxTokens);
           for await (const ev of candidate.stream({ messages, maxTokens, temperature: input.temperature, tools: offered }, ctx.cancellationSignal)) {
@@ -200,11 +202,6 @@ export function createChatActivities(deps: ChatActivityDeps) {
               if (!ev.delta) continue;
               text += ev.delta;
               stream.token(ev.delta);
-              const now = Date.now();
-              if (now - lastBeat >= HEARTBEAT_EVERY_MS) {
-                ctx.heartbeat({ chars: text.length, provider: candidate.provider });
-                lastBeat = now;
-              }
             } else if (ev.type === 'usage') {
               inputTokens = ev.inputTokens;
               outputTokens = ev.outputTokens;
@@ -232,6 +229,8 @@ export function createChatActivities(deps: ChatActivityDeps) {
           throw retryHere
             ? ApplicationFailure.create({ message: problem.detail, type: problem.type, details: [problem], nextRetryDelay: problem.retryAfterSeconds ? `${problem.retryAfterSeconds}s` : undefined })
             : ApplicationFailure.nonRetryable(problem.detail, problem.type, problem);
+        } finally {
+          clearInterval(beat);
         }
       }
       if (!produced) throw ApplicationFailure.nonRetryable(`no provider is configured for model ${turn.model}`, 'ProviderBadRequestError', { status: 400, title: 'Unknown model', detail: `No provider serves ${turn.model}` });

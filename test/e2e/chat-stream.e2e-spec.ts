@@ -137,4 +137,15 @@ describe('chat streaming (SSE) on durable turns', () => {
     expect(await resumed.events).toEqual([]);
     expect(Date.now() - started).toBeLessThan(5000);
   });
+
+  it('survives a provider silent for longer than the heartbeat timeout before its first token (no retry, no reset)', async () => {
+    const before = llm.requests.length;
+    const sse = await openSse('/chat/stream', { token: alice.accessToken, body: { message: 'take your time', model: stubModel('quiet-7000') } });
+    const events = await sse.events;
+    expect(events.at(-1)!.event).toBe('done');
+    expect(events.some((e) => e.event === 'reset')).toBe(false);
+    expect(visibleText(events)).toBe('You said: take your time');
+    // One provider request: the activity was never timed out and retried.
+    expect(llm.requests.length - before).toBe(1);
+  }, 30_000);
 });

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
  * usage in the last chunk, `data: [DONE]`). The reply is scripted by the upstream model name:
  *   echo            "You said: <last user message>", one word per chunk
  *   slow-<ms>       like echo but with <ms> between chunks and 40 words (for stop/crash tests)
+ *   quiet-<ms>      echo, after <ms> of silence before the first chunk (a slow first token)
  *   fail-429        answers 429 with Retry-After
  *   fail-401        answers 401
  *   tools-<name>    without a `tool` message yet: calls tool <name> (arguments = the last user message when it
@@ -77,6 +78,8 @@ export class StubLlmServer {
         this.aborted++;
       }
     });
+    const quiet = /^quiet-(\d+)$/.exec(model);
+    if (quiet) await new Promise((r) => setTimeout(r, Number(quiet[1])));
     res.write(chunk({ role: 'assistant', content: '' }));
     for (let i = 0; i < words.length && !closed; i++) {
       if (delay) await new Promise((r) => setTimeout(r, delay));
