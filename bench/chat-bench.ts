@@ -12,8 +12,8 @@
  *   (b) inter-token gap: model slow-<ms> (fixed delay before each of 40 words), gap − delay through the
  *       gateway and direct;
  *   (c) turns/s: short echo turns at concurrency 32 and 64 for a bounded duration;
- *   (d) API RSS per idle SSE connection (follow-streams of one finished turn, resumed after its last
- *       event, so nothing more comes: truly idle, only the 15 s keepalive comment), and per idle
+ *   (d) API RSS per idle SSE connection (follow-streams of one running but silent turn, resumed after its
+ *       `turn` event, so nothing comes: truly idle, only the 15 s keepalive comment), and per idle
  *       authenticated WS connection on /api/v3/chat/ws ("WS: not available" when the API lacks it).
  * Load goes to 127.0.0.1 only; every loop is bounded in count and time. The load generator uses one
  * undici keep-alive Agent per concurrency slot. Idle SSE connections are raw sockets (one request each,
@@ -645,10 +645,25 @@ async function measureIdle(label: string, n: number, open: () => Promise<IdleCon
 
 async function benchIdleSse() {
   const token = await freshToken();
-  // One finished turn, still retained in Redis. Following it after its last event (`done`) keeps the
-  // connection open with nothing to send: an idle SSE connection (keepalive comment every 15 s).
-  const turn = await gatewayTurn(agents[0], 'echo', 'a turn to follow');
-  if (!turn.ok || !turn.turnId || !turn.lastId) throw new Error(`could not make a turn to follow: ${turn.error}`);
+  // A turn whose provider stays silent for the whole measurement (stub model quiet-<ms>): following it
+  // after its `turn` event keeps each connection open with nothing to send (keepalive every 15 s).
+  // A finished turn cannot serve: a client resuming after its last event gets an ended stream.
+  const silentMs = (OPT.phaseSeconds + 60) * 1000;
+  const started = await request(`${API}/chat/stream`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ message: 'hold on', model: stubModel(`quiet-${silentMs}`) }),
+  });
+  let firstBlock = '';
+  for await (const chunk of started.body) {
+    firstBlock += chunk.toString();
+    if (/event: turn\n/.test(firstBlock) && firstBlock.includes('\n\n', firstBlock.indexOf('event: turn'))) break;
+  }
+  started.body.destroy();
+  const turnId = /"turnId":"([0-9a-f-]{36})"/.exec(firstBlock)?.[1];
+  const lastId = /id: (\d+-\d+)\nevent: turn/.exec(firstBlock)?.[1];
+  if (!turnId || !lastId) throw new Error(`could not start a silent turn to follow: ${firstBlock.slice(0, 200)}`);
+  const turn = { turnId, lastId };
   const head =
     `GET /api/v3/chat/turns/${turn.turnId}/stream HTTP/1.1\r\nHost: ${API_HOST}:${API_PORT}\r\n` +
     `Accept: text/event-stream\r\nAuthorization: Bearer ${token}\r\nLast-Event-ID: ${turn.lastId}\r\n\r\n`;
@@ -666,6 +681,7 @@ async function benchIdleSse() {
     note: `API VmRSS ${Math.round(res.rssBefore / 1024)}→${Math.round(res.rssAfter / 1024)} MB${res.unreliable ? '; UNRELIABLE (see note)' : ''}`,
   });
   if (res.opened < OPT.sseConns) notes.push(`idle SSE: ${res.opened} of ${OPT.sseConns} opened${res.note ? ` — ${res.note}` : ''}`);
+  await json('POST', `${API}/chat/turns/${turn.turnId}/cancel`, undefined, token).catch(() => undefined);
 }
 
 /** Does the API answer a WebSocket upgrade on /api/v3/chat/ws? Returns the status line. */
