@@ -44,7 +44,8 @@ export class BudgetService {
     let holds: BudgetState[] = [];
     try {
       await em.flush();
-      const scopes = budgetScopesOf(principal);
+      const teams = await em.execute<{ team_id: string }[]>('select team_id from team_members where user_id = ?', [principal.userId]);
+      const scopes = budgetScopesOf(principal, teams.map((t) => t.team_id));
       // One indexed lookup when no budget applies: the common case stays cheap.
       const [{ n }] = await em.execute<{ n: string }[]>(
         `select count(*) as n from budgets where ${scopes.map(() => '(scope_type = ? and scope_id = ?)').join(' or ')}`,
@@ -106,10 +107,11 @@ export class BudgetService {
   }
 }
 
-/** The budgets a caller's spend counts against. Teams plug in here once they exist. */
-export function budgetScopesOf(principal: Principal): BudgetScopeRef[] {
+/** The budgets a caller's spend counts against: their own, the API key's, and each of their teams'. */
+export function budgetScopesOf(principal: Principal, teamIds: readonly string[] = []): BudgetScopeRef[] {
   const scopes: BudgetScopeRef[] = [{ type: BudgetScope.User, id: principal.userId }];
   if (principal.apiKeyId) scopes.push({ type: BudgetScope.ApiKey, id: principal.apiKeyId });
+  for (const id of teamIds) scopes.push({ type: BudgetScope.Team, id });
   return scopes;
 }
 

@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { periodEnd, periodStart, remainingOf } from '../../shared/billing/budget-ledger';
 import { usd } from '../../shared/billing/usd';
-import { ApiKey, Budget, BudgetPeriod, BudgetScope, User } from '../../shared/persistence/entities';
+import { ApiKey, Budget, BudgetPeriod, BudgetScope, Team, User } from '../../shared/persistence/entities';
 import type { Principal } from '../common/auth/principal';
 import { Problems } from '../common/problem/problem.exception';
 import type { BudgetDto, SetBudgetDto } from './dto/billing.dto';
@@ -17,8 +17,10 @@ export class BudgetsService {
     const exists =
       dto.scopeType === BudgetScope.User
         ? await this.em.count(User, { id: dto.scopeId, deletedAt: null })
-        : await this.em.count(ApiKey, { id: dto.scopeId, revokedAt: null });
-    if (!exists) throw Problems.notFound(dto.scopeType === BudgetScope.User ? 'User' : 'API key');
+        : dto.scopeType === BudgetScope.Team
+          ? await this.em.count(Team, { id: dto.scopeId })
+          : await this.em.count(ApiKey, { id: dto.scopeId, revokedAt: null });
+    if (!exists) throw Problems.notFound({ [BudgetScope.User]: 'User', [BudgetScope.ApiKey]: 'API key', [BudgetScope.Team]: 'Team' }[dto.scopeType]);
     await this.em.execute(
       `insert into budgets (id, scope_type, scope_id, "window", limit_usd, created_at, updated_at)
        values (gen_random_uuid(), ?, ?, ?, ?::numeric, now(), now())
@@ -29,12 +31,19 @@ export class BudgetsService {
     return this.view(budget);
   }
 
-  /** The caller's budgets: on themselves and on their API keys. */
+  /** The caller's budgets: on themselves, on their API keys and on their teams. */
   async mine(principal: Principal): Promise<BudgetDto[]> {
     const keys = await this.em.find(ApiKey, { user: principal.userId }, { fields: ['id'] });
+    const teams = await this.em.execute<{ team_id: string }[]>('select team_id from team_members where user_id = ?', [principal.userId]);
     const budgets = await this.em.find(
       Budget,
-      { $or: [{ scopeType: BudgetScope.User, scopeId: principal.userId }, { scopeType: BudgetScope.ApiKey, scopeId: { $in: keys.map((k) => k.id) } }] },
+      {
+        $or: [
+          { scopeType: BudgetScope.User, scopeId: principal.userId },
+          { scopeType: BudgetScope.ApiKey, scopeId: { $in: keys.map((k) => k.id) } },
+          { scopeType: BudgetScope.Team, scopeId: { $in: teams.map((t) => t.team_id) } },
+        ],
+      },
       { orderBy: { createdAt: 'asc', id: 'asc' } },
     );
     return Promise.all(budgets.map((b) => this.view(b)));

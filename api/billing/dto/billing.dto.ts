@@ -7,8 +7,8 @@ const USD = /^\d{1,10}(\.\d{1,8})?$/;
 const USD_MESSAGE = 'must be a decimal string of USD with at most 8 decimals, e.g. "12.50"';
 
 export class SetBudgetDto {
-  /** `user` or `api_key` (`team` once teams exist). */
-  @IsIn([BudgetScope.User, BudgetScope.ApiKey])
+  /** `user`, `api_key` or `team` (a team's budget counts the spend of all its members). */
+  @IsIn([BudgetScope.User, BudgetScope.ApiKey, BudgetScope.Team])
   scopeType: BudgetScope;
 
   @IsUUID()
