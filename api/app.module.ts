@@ -26,6 +26,7 @@ import { OpenAiModule } from './openai/openai.module';
 import { ToolsModule } from './tools/tools.module';
 import { UsersModule } from './users/users.module';
 import { WorkflowsModule } from './workflows/workflows.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
   imports: [
@@ -52,6 +53,7 @@ import { WorkflowsModule } from './workflows/workflows.module';
     ModelsModule,
     OpenAiModule,
     WorkflowsModule,
+    WebhooksModule,
     ToolsModule,
     BillingModule,
   ],

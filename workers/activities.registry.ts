@@ -14,6 +14,7 @@ import { createEmailActivities } from '../activities/notifications/email.activit
 import { createNotificationActivities } from '../activities/notifications/notification.activities';
 import { createUserErasureActivities } from '../activities/privacy/user-erasure.activities';
 import { createUserExportActivities } from '../activities/privacy/user-export.activities';
+import { createWebhookActivities } from '../activities/webhooks/webhook.activities';
 import { createEngineActivities } from '../activities/engine/engine.activities';
 import { configuredProviderNames } from '../activities/llm/provider.factory';
 import { defaultModelId } from '../shared/domain/model-registry';
@@ -53,6 +54,7 @@ export async function buildActivities(config: AppConfig) {
     ...createAuditReportActivities({ orm }),
     ...createAuditRetentionActivities({ orm, retentionDays: config.AUDIT_RETENTION_DAYS, anchorKey: anchorKeyFrom(config.DATA_ENCRYPTION_KEY) }),
     ...createBillingCycleActivities({ orm, stripe: createStripe(config) }),
+    ...createWebhookActivities({ orm, secrets: new SecretBox(config.DATA_ENCRYPTION_KEY), http: new SafeHttpClient(DestinationPolicy.fromEnv(config.TOOL_HTTP_ALLOW_HOSTS)) }),
   };
   const close = async () => {
     transport.close();

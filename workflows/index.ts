@@ -11,3 +11,4 @@ export { summarizeConversationWorkflow } from './summarize-conversation/summariz
 export { toolRunWorkflow } from './tool-run/tool-run.workflow';
 export { userErasureWorkflow } from './user-erasure/user-erasure.workflow';
 export { userExportWorkflow } from './user-export/user-export.workflow';
+export { webhookDeliveryWorkflow } from './webhook-delivery/webhook-delivery.workflow';

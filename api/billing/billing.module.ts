@@ -10,9 +10,11 @@ import { NotificationBudgetAlertSink } from './notification-budget-alert.sink';
 import { StripeBillingService } from './stripe-billing.service';
 import { StripeWebhooksService } from './stripe-webhooks.service';
 import { UsageService } from './usage.service';
+import { WebhookBudgetAlertSink } from './webhook-budget-alert.sink';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 
 @Module({
-  imports: [NotificationsModule],
+  imports: [NotificationsModule, WebhooksModule],
   controllers: [BillingController],
   providers: [
     BudgetService,
@@ -24,10 +26,11 @@ import { UsageService } from './usage.service';
     StripeWebhooksService,
     LoggedBudgetAlertSink,
     NotificationBudgetAlertSink,
+    WebhookBudgetAlertSink,
     {
       provide: BUDGET_ALERT_SINKS,
-      useFactory: (logged: LoggedBudgetAlertSink, inApp: NotificationBudgetAlertSink) => [logged, inApp],
-      inject: [LoggedBudgetAlertSink, NotificationBudgetAlertSink],
+      useFactory: (logged: LoggedBudgetAlertSink, inApp: NotificationBudgetAlertSink, webhook: WebhookBudgetAlertSink) => [logged, inApp, webhook],
+      inject: [LoggedBudgetAlertSink, NotificationBudgetAlertSink, WebhookBudgetAlertSink],
     },
   ],
   exports: [BudgetService],

@@ -19,8 +19,8 @@ export interface BudgetAlertSink {
 export const BUDGET_ALERT_SINKS = Symbol('BUDGET_ALERT_SINKS');
 
 /**
- * Logs the alert as a structured event (the in-app one is NotificationBudgetAlertSink).
- * TODO(webhooks): an outbound `budget.threshold_reached` event once outbound webhooks exist.
+ * Logs the alert as a structured event (the in-app one is NotificationBudgetAlertSink, the outbound
+ * `budget.threshold_crossed` webhook is WebhookBudgetAlertSink).
  */
 @Injectable()
 export class LoggedBudgetAlertSink implements BudgetAlertSink {
