@@ -6,9 +6,6 @@
  * and reminders are seconds here (the API enforces its minimums, the workflow does not).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createTransport } from 'nodemailer';
 import { createApprovalActivities } from '../../activities/approvals/approval.activities';
@@ -20,9 +17,8 @@ import { approvalStateQuery, approvalWorkflowId, decideUpdate, type ApprovalInpu
 import { notifyWorkflowId } from '../../workflows/notify/notify.contract';
 import { openStores } from '../support/chat-turn-fixtures';
 import { localTemporal, workflowsPath } from '../support/temporal-env';
-import { historyToJson } from './history-json';
+import { saveHistory } from './history-json';
 
-const OUT = join(__dirname, 'histories');
 
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -48,13 +44,7 @@ async function main() {
     users.push(u.id);
     return u.id;
   };
-  const save = async (name: string, handle: WorkflowHandle) => {
-    const history = await handle.fetchHistory();
-    writeFileSync(join(OUT, `${name}.json`), historyToJson(history));
-    console.log(`wrote ${name}.json (${history.events?.length} events)`);
-  };
 
-  mkdirSync(OUT, { recursive: true });
   try {
     await worker.runUntil(async () => {
       const { client } = env;
@@ -76,12 +66,12 @@ async function main() {
       while ((await decided.handle.query(approvalStateQuery)).remindersSent < 1) await new Promise((r) => setTimeout(r, 100));
       await decided.handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', deciderId: decided.input.deciders.userIds![0], comment: 'captured' }] });
       await decided.handle.result();
-      await save('approvalWorkflow-approved', decided.handle);
+      await saveHistory('approvalWorkflow-approved', decided.handle);
 
       // Two reminders, then the deadline.
       const expired = await approval({ timeout: 'PT3S', reminders: ['PT1S'] });
       await expired.handle.result();
-      await save('approvalWorkflow-expired', expired.handle);
+      await saveHistory('approvalWorkflow-expired', expired.handle);
 
       const notify = async (userId: string) => {
         const notificationId = randomUUID();
@@ -93,8 +83,8 @@ async function main() {
         await handle.result();
         return handle;
       };
-      await save('notifyWorkflow-delivered', await notify(await user('recipient', true)));
-      await save('notifyWorkflow-skipped', await notify(randomUUID()));
+      await saveHistory('notifyWorkflow-delivered', await notify(await user('recipient', true)));
+      await saveHistory('notifyWorkflow-skipped', await notify(randomUUID()));
     });
   } finally {
     if (users.length) await stores.orm.em.fork().nativeDelete(User, { id: { $in: users } });

@@ -6,8 +6,6 @@
  * to its audit chain; the report rows it creates are removed).
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createAuditReportActivities } from '../../activities/audit/audit-report.activities';
 import { appendAuditEvents } from '../../shared/audit/audit-chain';
@@ -17,9 +15,8 @@ import { auditReportWorkflow } from '../../workflows';
 import { AUDIT_REPORT_PAGE, auditReportWorkflowId } from '../../workflows/audit-report/audit-report.contract';
 import { openStores } from '../support/chat-turn-fixtures';
 import { localTemporal, workflowsPath } from '../support/temporal-env';
-import { historyToJson } from './history-json';
+import { saveHistory } from './history-json';
 
-const OUT = join(__dirname, 'histories');
 
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -42,9 +39,7 @@ async function main() {
         args: [{ reportId, format: 'csv', filters: { action }, requestedBy: randomUUID() }],
       });
       await handle.result();
-      const history = await handle.fetchHistory();
-      writeFileSync(join(OUT, 'auditReportWorkflow-completed.json'), historyToJson(history));
-      console.log(`wrote auditReportWorkflow-completed.json (${history.events?.length} events)`);
+      await saveHistory('auditReportWorkflow-completed', handle);
     });
   } finally {
     await stores.orm.em.fork().nativeDelete(AuditReportPart, { reportId });

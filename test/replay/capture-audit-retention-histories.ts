@@ -7,8 +7,6 @@
  * trail is never touched. It starts a throw-away Temporal server.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createAuditRetentionActivities } from '../../activities/audit/audit-retention.activities';
@@ -20,9 +18,8 @@ import { auditRetentionWorkflow } from '../../workflows';
 import { sql } from '../support/db';
 import { stack } from '../support/stack';
 import { localTemporal, workflowsPath } from '../support/temporal-env';
-import { historyToJson } from './history-json';
+import { saveHistory } from './history-json';
 
-const OUT = join(__dirname, 'histories');
 
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -49,9 +46,7 @@ async function main() {
         const handle = await env.client.workflow.start(auditRetentionWorkflow, { taskQueue, workflowId: `audit-retention-replay-${randomUUID()}`, args: [{ retentionDays: 365 }] });
         const result = await handle.result();
         if (result.deleted !== 5) throw new Error(`expected 5 deleted, got ${result.deleted}`);
-        const history = await handle.fetchHistory();
-        writeFileSync(join(OUT, 'auditRetentionWorkflow-purged.json'), historyToJson(history));
-        console.log(`wrote auditRetentionWorkflow-purged.json (${history.events?.length} events)`);
+        await saveHistory('auditRetentionWorkflow-purged', handle);
       });
     } finally {
       await env.teardown();

@@ -6,8 +6,6 @@
  * customer, user and rows it creates are removed.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createBillingCycleActivities } from '../../activities/billing/billing-cycle.activities';
 import { loadConfig } from '../../shared/config/app-config';
@@ -18,9 +16,8 @@ import { billingCycleWorkflowId } from '../../workflows/billing-cycle/billing-cy
 import { openStores } from '../support/chat-turn-fixtures';
 import { sql } from '../support/db';
 import { localTemporal, workflowsPath } from '../support/temporal-env';
-import { historyToJson } from './history-json';
+import { saveHistory } from './history-json';
 
-const OUT = join(__dirname, 'histories');
 
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -50,9 +47,7 @@ async function main() {
         });
         const result = await handle.result();
         if (result.outcome !== name) throw new Error(`expected ${name}, got ${result.outcome}`);
-        const history = await handle.fetchHistory();
-        writeFileSync(join(OUT, `billingCycleWorkflow-${name}.json`), historyToJson(history));
-        console.log(`wrote billingCycleWorkflow-${name}.json (${history.events?.length} events)`);
+        await saveHistory(`billingCycleWorkflow-${name}`, handle);
       }
     });
   } finally {

@@ -5,9 +5,6 @@
  * It starts a throw-away Temporal server and uses the stack's Postgres, Redis and SMTP sink; the LLM
  * layer is scripted, so no model is needed.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createTransport } from 'nodemailer';
 import { createChatActivities } from '../../activities/chat/chat-turn.activities';
@@ -21,9 +18,8 @@ import { sendEmailWorkflowId } from '../../workflows/send-email/send-email.contr
 import { summarizeConversationWorkflowId } from '../../workflows/summarize-conversation/summarize-conversation.contract';
 import { openStores, scriptedCandidate, ScriptedReplyProviders, seedTurn, turnEvents, words } from '../support/chat-turn-fixtures';
 import { localTemporal, workflowsPath } from '../support/temporal-env';
-import { historyToJson } from './history-json';
+import { saveHistory } from './history-json';
 
-const OUT = join(__dirname, 'histories');
 
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -48,13 +44,7 @@ async function main() {
     users.push(s.userId);
     return s;
   };
-  const save = async (name: string, handle: WorkflowHandle) => {
-    const history = await handle.fetchHistory();
-    writeFileSync(join(OUT, `${name}.json`), historyToJson(history));
-    console.log(`wrote ${name}.json (${history.events?.length} events)`);
-  };
 
-  mkdirSync(OUT, { recursive: true });
   try {
     await worker.runUntil(async () => {
       const { client } = env;
@@ -65,12 +55,12 @@ async function main() {
         args: [{ message: { to: 'replay@example.test', subject: 'Replay', text: 'captured', purpose: 'replay' }, requestId: 'replay' }],
       });
       await email.result();
-      await save('sendEmailWorkflow-completed', email);
+      await saveHistory('sendEmailWorkflow-completed', email);
 
       const ok = await seed(providers.chain('ok', [scriptedCandidate('scripted/ok', 'replay-co', (_r, signal) => words(['Captured', 'reply'], { signal }))]));
       const completed = await client.workflow.start(chatTurnWorkflow, { taskQueue, workflowId: chatTurnWorkflowId(ok.input.turnId), args: [ok.input] });
       await completed.result();
-      await save('chatTurnWorkflow-completed', completed);
+      await saveHistory('chatTurnWorkflow-completed', completed);
 
       // eslint-disable-next-line require-yield
       const denied = await seed(providers.chain('denied', [scriptedCandidate('scripted/denied', 'replay-co', async function* () {
@@ -78,14 +68,14 @@ async function main() {
       })]));
       const failed = await client.workflow.start(chatTurnWorkflow, { taskQueue, workflowId: chatTurnWorkflowId(denied.input.turnId), args: [denied.input] });
       await failed.result();
-      await save('chatTurnWorkflow-failed', failed);
+      await saveHistory('chatTurnWorkflow-failed', failed);
 
       const slow = await seed(providers.chain('slow', [scriptedCandidate('scripted/slow', 'replay-co', (_r, signal) => words(Array.from({ length: 200 }, (_, i) => `w${i}`), { signal, delayMs: 30 }))]));
       const cancelled = await client.workflow.start(chatTurnWorkflow, { taskQueue, workflowId: chatTurnWorkflowId(slow.input.turnId), args: [slow.input] });
       while ((await turnEvents(stores.redis, slow.input.turnId)).length < 3) await new Promise((r) => setTimeout(r, 25));
       await cancelled.cancel();
       await cancelled.result();
-      await save('chatTurnWorkflow-cancelled', cancelled);
+      await saveHistory('chatTurnWorkflow-cancelled', cancelled);
 
       const summaryModel = providers.chain('summary', [scriptedCandidate('scripted/summary', 'replay-co', (_r, signal) => words(['A', 'short', 'summary'], { signal }))]);
       const conv = await seed(summaryModel);
@@ -96,7 +86,7 @@ async function main() {
         args: [input],
       });
       await summary.result();
-      await save('summarizeConversationWorkflow-completed', summary);
+      await saveHistory('summarizeConversationWorkflow-completed', summary);
     });
   } finally {
     if (users.length) await stores.orm.em.fork().nativeDelete(User, { id: { $in: users } });

@@ -7,8 +7,6 @@
  * appended to the stack's audit chain and pseudonymised; the rows the script creates are removed.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createAuditRecordActivities } from '../../activities/audit/audit-record.activities';
@@ -23,15 +21,11 @@ import { USER_EXPORT_PAGE, userExportWorkflowId } from '../../workflows/user-exp
 import { openStores } from '../support/chat-turn-fixtures';
 import { createExportRow, seedPrivacyUser, stackKeys } from '../support/privacy-fixtures';
 import { localTemporal, workflowsPath } from '../support/temporal-env';
-import { historyToJson } from './history-json';
-
-const OUT = join(__dirname, 'histories');
+import { saveHistory } from './history-json';
 
 async function save(handle: WorkflowHandle, name: string): Promise<void> {
   await handle.result();
-  const history = await handle.fetchHistory();
-  writeFileSync(join(OUT, `${name}.json`), historyToJson(history));
-  console.log(`wrote ${name}.json (${history.events?.length} events)`);
+  await saveHistory(name, handle);
 }
 
 async function main() {

@@ -6,9 +6,6 @@
  * chatTurn: a scripted model that calls current_time, then answers; declarativeRun: a tool node.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createChatActivities } from '../../activities/chat/chat-turn.activities';
 import { createEngineActivities } from '../../activities/engine/engine.activities';
@@ -23,9 +20,8 @@ import type { ToolSpec } from '../../workflows/tool-run/tool-run.contract';
 import { openStores, scriptedCandidate, ScriptedReplyProviders, seedTurn, words } from '../support/chat-turn-fixtures';
 import { localTemporal, workflowsPath } from '../support/temporal-env';
 import { RecordingServer } from '../support/tool-test-servers';
-import { historyToJson } from './history-json';
+import { saveHistory } from './history-json';
 
-const OUT = join(__dirname, 'histories');
 
 const tool = (over: Partial<ToolSpec>): ToolSpec => ({
   name: 'current_time',
@@ -69,25 +65,19 @@ async function main() {
   ]);
   const seeded = await seedTurn(stores.orm, model, 'what time is it in Tokyo?');
   const userId = seeded.userId;
-  const save = async (name: string, handle: WorkflowHandle) => {
-    const history = await handle.fetchHistory();
-    writeFileSync(join(OUT, `${name}.json`), historyToJson(history));
-    console.log(`wrote ${name}.json (${history.events?.length} events)`);
-  };
   // The workflow id is the history's file name: replay.spec.ts replays under that id.
   const runTool = (name: string, spec: ToolSpec, input: Record<string, unknown>) =>
     env.client.workflow.start(toolRunWorkflow, { taskQueue, workflowId: name, args: [{ runId: randomUUID(), userId, tool: spec, input }] });
 
-  mkdirSync(OUT, { recursive: true });
   try {
     await worker.runUntil(async () => {
       const done = await runTool('toolRunWorkflow-completed', tool({}), { timezone: 'Europe/Paris' });
       await done.result();
-      await save('toolRunWorkflow-completed', done);
+      await saveHistory('toolRunWorkflow-completed', done);
 
       const slow = await runTool('toolRunWorkflow-timed-out', tool({ name: 'replay_slow', kind: 'http', timeoutMs: 300, http: { method: 'GET', urlTemplate: `http://127.0.0.1:${server.port}/hang`, headers: {} } }), {});
       await slow.result().catch(() => undefined);
-      await save('toolRunWorkflow-timed-out', slow);
+      await saveHistory('toolRunWorkflow-timed-out', slow);
 
       const source = 'name: Replay tool workflow\nnodes:\n  - { id: clock, type: action, kind: tool, tool: current_time, arguments: { timezone: UTC } }\n';
       const parsed = parseDefinition(source);
@@ -98,7 +88,7 @@ async function main() {
       await em.flush();
       const wf = await runTool('toolRunWorkflow-workflow-tool', tool({ name: 'replay_wf', kind: 'workflow', workflow: { definitionId: def.id } }), {});
       await wf.result();
-      await save('toolRunWorkflow-workflow-tool', wf);
+      await saveHistory('toolRunWorkflow-workflow-tool', wf);
 
       const node = await env.client.workflow.start(declarativeRunWorkflow, {
         taskQueue,
@@ -106,13 +96,13 @@ async function main() {
         args: [{ definitionId: def.id, version: 1, ownerId: userId, spec: parsed.spec, input: {}, trigger: 'manual' }],
       });
       await node.result();
-      await save('declarativeRunWorkflow-tool-node', node);
+      await saveHistory('declarativeRunWorkflow-tool-node', node);
 
       const input = { ...seeded.input, tools: ['current_time'] };
       const turn = await env.client.workflow.start(chatTurnWorkflow, { taskQueue, workflowId: 'chatTurnWorkflow-tool-calls', args: [input] });
       const result = await turn.result();
       if (result.status !== 'completed') throw new Error(`the tool turn ended ${result.status}: ${JSON.stringify(result.error)}`);
-      await save('chatTurnWorkflow-tool-calls', turn);
+      await saveHistory('chatTurnWorkflow-tool-calls', turn);
     });
   } finally {
     await stores.orm.em.fork().nativeDelete(User, { id: userId });

@@ -7,8 +7,6 @@
  * its endpoint and deliveries) is removed.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createWebhookActivities } from '../../activities/webhooks/webhook.activities';
 import { DestinationPolicy } from '../../activities/tools/safe-http/destination-policy';
@@ -20,9 +18,8 @@ import { webhookDeliveryWorkflowId } from '../../workflows/webhook-delivery/webh
 import { openStores } from '../support/chat-turn-fixtures';
 import { localTemporal, workflowsPath } from '../support/temporal-env';
 import { allowedToolPort, RecordingServer } from '../support/tool-test-servers';
-import { historyToJson } from './history-json';
+import { saveHistory } from './history-json';
 
-const OUT = join(__dirname, 'histories');
 
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -57,9 +54,7 @@ async function main() {
         });
         const result = await handle.result();
         if (result.status !== 'delivered') throw new Error(`${name}: expected delivered, got ${result.status}`);
-        const history = await handle.fetchHistory();
-        writeFileSync(join(OUT, `webhookDeliveryWorkflow-${name}.json`), historyToJson(history));
-        console.log(`wrote webhookDeliveryWorkflow-${name}.json (${history.events?.length} events)`);
+        await saveHistory(`webhookDeliveryWorkflow-${name}`, handle);
       }
     });
     if (retriedCalls !== 2) throw new Error(`expected 2 calls to /retried, saw ${retriedCalls}`);

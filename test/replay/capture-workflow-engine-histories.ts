@@ -6,8 +6,6 @@
  * timer and a signal, approval, notify through the sendEmail child); another is cancelled mid-wait.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createTransport } from 'nodemailer';
@@ -20,9 +18,8 @@ import { declarativeRunWorkflow } from '../../workflows';
 import { approveSignal, namedSignal, stateQuery, WorkflowSpec } from '../../workflows/declarative-run/declarative-run.contract';
 import { openStores, ScriptedReplyProviders } from '../support/chat-turn-fixtures';
 import { localTemporal, workflowsPath } from '../support/temporal-env';
-import { historyToJson } from './history-json';
+import { saveHistory } from './history-json';
 
-const OUT = join(__dirname, 'histories');
 
 const RICH = `
 name: Replay capture
@@ -72,11 +69,6 @@ async function main() {
       ...createEmailActivities({ transport: createTransport(process.env.SMTP_URL ?? 'smtp://127.0.0.1:1025'), from: 'gateway@replay.local' }),
     },
   });
-  const save = async (name: string, handle: WorkflowHandle) => {
-    const history = await handle.fetchHistory();
-    writeFileSync(join(OUT, `${name}.json`), historyToJson(history));
-    console.log(`wrote ${name}.json (${history.events?.length} events)`);
-  };
   // The workflow id is the history's file name: replay.spec.ts replays under that id, and child ids derive from it.
   const start = (name: string, source: string, input: Record<string, unknown>) => {
     const definitionId = randomUUID();
@@ -90,7 +82,6 @@ async function main() {
     while (!(await h.query(stateQuery)).steps.some((s) => s.id === stepId && s.status === 'waiting')) await new Promise((r) => setTimeout(r, 25));
   };
 
-  mkdirSync(OUT, { recursive: true });
   try {
     await worker.runUntil(async () => {
       const rich = await start('declarativeRunWorkflow-completed', RICH, { items: ['a', 'b', 'c'] });
@@ -99,13 +90,13 @@ async function main() {
       await waitingOn(rich, 'approve');
       await rich.signal(approveSignal, { by: 'replay' });
       await rich.result();
-      await save('declarativeRunWorkflow-completed', rich);
+      await saveHistory('declarativeRunWorkflow-completed', rich);
 
       const held = await start('declarativeRunWorkflow-cancelled', 'name: Held\nnodes:\n  - { id: hold, type: wait, signal: never }\n', {});
       await waitingOn(held, 'hold');
       await held.cancel();
       await held.result().catch(() => undefined);
-      await save('declarativeRunWorkflow-cancelled', held);
+      await saveHistory('declarativeRunWorkflow-cancelled', held);
     });
   } finally {
     await env.teardown();

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import * as proto from '@temporalio/proto';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
@@ -21,4 +23,15 @@ export function historyToJson(history: History): string {
 
 export function historyFromJson(text: string): History {
   return protojson.fromJson(historyType, JSON.parse(text), { ignoreUnknownFields: true }) as History;
+}
+
+/** Where the replay spec reads histories from; capture scripts write them here. */
+export const HISTORIES_DIR = join(__dirname, 'histories');
+
+/** Writes a finished workflow's history as `<name>.json` for the replay spec. */
+export async function saveHistory(name: string, handle: { fetchHistory(): Promise<History> }): Promise<void> {
+  const history = await handle.fetchHistory();
+  mkdirSync(HISTORIES_DIR, { recursive: true });
+  writeFileSync(join(HISTORIES_DIR, `${name}.json`), historyToJson(history));
+  console.log(`wrote ${name}.json (${history.events?.length} events)`);
 }
