@@ -8,6 +8,7 @@ import { createBillingCycleActivities } from '../activities/billing/billing-cycl
 import { createApprovalActivities } from '../activities/approvals/approval.activities';
 import { createChatActivities } from '../activities/chat/chat-turn.activities';
 import { createReplyProviders } from '../activities/chat/llm-reply-providers';
+import { TurnHandoffWaiter } from '../activities/chat/turn-handoff-waiter';
 import { createSummarizeActivities } from '../activities/chat/summarize.activities';
 import { createProviders } from '../activities/llm/provider.factory';
 import { createEmailActivities } from '../activities/notifications/email.activities';
@@ -34,6 +35,7 @@ export async function buildActivities(config: AppConfig) {
   const orm = await MikroORM.init(mikroOrmConfig(config));
   const redis = new Redis(config.REDIS_URL, { connectionName: 'gateway-worker', maxRetriesPerRequest: 3, enableAutoPipelining: true });
   const providers = createReplyProviders(createProviders(config));
+  const handoff = new TurnHandoffWaiter(redis);
   const activities = {
     ...createEmailActivities({ transport, from: config.MAIL_FROM }),
     ...createNotificationActivities({ orm, redis }),
@@ -42,6 +44,7 @@ export async function buildActivities(config: AppConfig) {
       orm,
       redis,
       providers,
+      handoff,
       streamRetentionSeconds: config.CHAT_STREAM_RETENTION_SECONDS,
       defaultMaxTokens: config.CHAT_DEFAULT_MAX_TOKENS,
     }),
@@ -58,6 +61,7 @@ export async function buildActivities(config: AppConfig) {
   };
   const close = async () => {
     transport.close();
+    handoff.close();
     redis.disconnect();
     await orm.close(true);
   };

@@ -3,12 +3,14 @@ import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activ
 import type Redis from 'ioredis';
 import { ChatTurn, Message, MessageRole, ToolRun, TurnStatus, UsageRecord } from '../../shared/persistence/entities';
 import type { TurnUsage } from '../../shared/streams/turn-events';
+import type { TurnDraft } from '../../shared/streams/turn-handoff';
 import { addUsd, DEFAULT_MAX_TOOL_STEPS, type FinishTurnInput, type GenerateReplyInput, type GenerateReplyResult, type PlannedToolCall, type StepUsage, type ToolOutcome } from '../../workflows/chat-turn/chat-turn.contract';
 import { settleTurnBilling } from '../billing/turn-billing';
-import { estimateTokens, fitContext } from './context-window';
+import { loadTurnContext } from './turn-context';
 import { costUsd } from './cost';
-import type { ChatMessage, ToolCall } from '../llm/provider.types';
-import type { ReplyCandidate, ReplyProviders } from './reply-provider';
+import type { ToolCall } from '../llm/provider.types';
+import type { ClassifiedProviderError, ReplyCandidate, ReplyProviders } from './reply-provider';
+import { TurnHandoffWaiter } from './turn-handoff-waiter';
 import { TurnStreamWriter } from './turn-stream-writer';
 import { eventResult, loadTurnTools, planToolCalls, stepMessageId, toolDefinitions, toolMessageId, toolMessageText, type TurnTool } from './turn-tools';
 
@@ -16,12 +18,15 @@ export interface ChatActivityDeps {
   orm: MikroORM;
   redis: Redis;
   providers: ReplyProviders;
+  /** Adopts a first step an API process streamed itself (absent: the activity always calls the provider). */
+  handoff?: TurnHandoffWaiter;
   streamRetentionSeconds: number;
   defaultMaxTokens: number;
 }
 
 const HEARTBEAT_EVERY_MS = 1000;
 const MAX_INLINE_RETRY_AFTER_S = 5;
+const CANCEL_ARRIVAL_WAIT_MS = 15_000;
 
 interface Produced {
   text: string;
@@ -29,6 +34,40 @@ interface Produced {
   inputTokens: number;
   outputTokens: number;
   finishReason: string;
+}
+
+/** How the activity fails for a provider error: retried here (short Retry-After) or handed to the client. */
+function providerFailure(problem: ClassifiedProviderError): ApplicationFailure {
+  // A user is waiting: a long Retry-After goes back to the client rather than stalling the turn.
+  const retryHere = problem.retryable && (problem.retryAfterSeconds ?? 0) <= MAX_INLINE_RETRY_AFTER_S;
+  return retryHere
+    ? ApplicationFailure.create({ message: problem.detail, type: problem.type, details: [problem], nextRetryDelay: problem.retryAfterSeconds ? `${problem.retryAfterSeconds}s` : undefined })
+    : ApplicationFailure.nonRetryable(problem.detail, problem.type, problem);
+}
+
+/** Waits for an API process's first-step draft, heartbeating (the holder may stream for minutes). */
+async function waitForDraft(handoff: TurnHandoffWaiter, turnId: string, ctx: Context): Promise<TurnDraft | null> {
+  const beat = setInterval(() => ctx.heartbeat({ waiting: 'api-stream' }), HEARTBEAT_EVERY_MS);
+  try {
+    return await handoff.wait(turnId, ctx.cancellationSignal);
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+/**
+ * The cancel route stops the provider (through Redis) and cancels the workflow; the latter reaches
+ * this activity with its next heartbeat. Waits for it, so the workflow sees a real cancellation.
+ */
+async function cancellationArrives(ctx: Context): Promise<void> {
+  const beat = setInterval(() => ctx.heartbeat({ cancelled: true }), HEARTBEAT_EVERY_MS);
+  try {
+    await Promise.race([ctx.cancelled, new Promise((r) => setTimeout(r, CANCEL_ARRIVAL_WAIT_MS))]);
+  } catch {
+    // the cancellation itself
+  } finally {
+    clearInterval(beat);
+  }
 }
 
 export function createChatActivities(deps: ChatActivityDeps) {
@@ -70,28 +109,6 @@ export function createChatActivities(deps: ChatActivityDeps) {
       await tx.flush();
       return { won: true, current: await tx.findOneOrFail(ChatTurn, turn.id) };
     });
-  }
-
-  /**
-   * Earlier turns contribute their user and final assistant texts; this turn's tool exchange (assistant
-   * tool calls, then tool results) follows the user's message whole, since a provider refuses half of one.
-   */
-  async function loadContext(turn: ChatTurn, candidate: ReplyCandidate, maxTokens: number): Promise<ChatMessage[]> {
-    const em = deps.orm.em.fork();
-    const userMessage = await em.findOneOrFail(Message, turn.userMessageId);
-    const rows = await em.find(
-      Message,
-      { conversation: turn.conversation.id, deletedAt: null, createdAt: { $lte: userMessage.createdAt }, role: { $in: [MessageRole.User, MessageRole.Assistant] }, toolCalls: null },
-      { orderBy: { createdAt: 'asc', id: 'asc' } },
-    );
-    const history = rows.map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content }));
-    const exchange: ChatMessage[] = (
-      await em.find(Message, { turnId: turn.id, deletedAt: null, role: { $in: [MessageRole.Assistant, MessageRole.Tool] } }, { orderBy: { createdAt: 'asc', id: 'asc' } })
-    ).map((m) =>
-      m.role === MessageRole.Tool ? { role: 'tool', content: m.content, toolCallId: m.toolCallId ?? '' } : { role: 'assistant', content: m.content, toolCalls: m.toolCalls ?? undefined },
-    );
-    const exchangeTokens = exchange.reduce((n, m) => n + estimateTokens(m.content) + estimateTokens(JSON.stringify(m.toolCalls ?? '')), 0);
-    return [...fitContext(turn.conversation.systemPrompt, history, Math.max(256, candidate.contextTokens - maxTokens - exchangeTokens)), ...exchange];
   }
 
   /**
@@ -175,17 +192,41 @@ export function createChatActivities(deps: ChatActivityDeps) {
       const tools = await loadTurnTools(em, input.tools);
       const replayed = step >= 0 && tools.size ? await recordedToolStep(turn, step, tools) : undefined;
       if (replayed) return { assistantMessageId: stepMessageId(turn.id, step), provider: 'recorded', finishReason: 'tool_calls', inputTokens: 0, outputTokens: 0, costUsd: '0', toolCalls: replayed };
-      if (ctx.info.attempt > 1 && (await stream.hasTokens())) {
-        await stream.append({ type: 'reset', data: { attempt: ctx.info.attempt, reason: 'retry' } });
-      }
-
       const maxTokens = input.maxTokens ?? deps.defaultMaxTokens;
       const candidates = deps.providers.candidates(turn.model);
       let produced: Produced | undefined;
       let text = '';
       let calls: ToolCall[] = [];
+      let startAt = 0;
+      let resetReason = ctx.info.attempt > 1 ? 'retry' : undefined;
+
+      // An API process may have streamed the first step itself: adopt its draft, or take over.
+      const adopting = step === 0 && !!deps.handoff;
+      const draft = adopting ? await waitForDraft(deps.handoff!, turn.id, ctx) : null;
+      if (draft?.status === 'cancelled') {
+        const { won, current } = await persist(turn, TurnStatus.Cancelled, draft.text);
+        if (won) await stream.append({ type: 'cancelled', data: { messageId: current.assistantMessageId } });
+        await cancellationArrives(ctx);
+        throw new CancelledFailure('chat turn cancelled');
+      }
+      if (draft?.status === 'complete' && candidates[draft.candidateIndex]) {
+        const { text: t, inputTokens, outputTokens, finishReason } = draft;
+        produced = { text: t, candidate: candidates[draft.candidateIndex], inputTokens, outputTokens, finishReason };
+      } else if (draft?.status === 'failed' && draft.problem && ctx.info.attempt === 1) {
+        // (A retry calls the provider again rather than repeating the holder's failure.)
+        const problem = draft.problem as ClassifiedProviderError;
+        if (!(problem.retryable && draft.candidateIndex < candidates.length - 1)) throw providerFailure(problem);
+        startAt = draft.candidateIndex + 1;
+        resetReason = `fallback:${candidates[startAt].model}`;
+      } else if (adopting && draft === null) {
+        resetReason ??= 'takeover';
+      }
+      if (!produced && resetReason && (await stream.hasTokens())) {
+        await stream.append({ type: 'reset', data: { attempt: ctx.info.attempt, reason: resetReason } });
+      }
+
       const offered = tools.size ? toolDefinitions(tools) : undefined;
-      for (let i = 0; i < candidates.length && !produced; i++) {
+      for (let i = startAt; i < candidates.length && !produced; i++) {
         const candidate = candidates[i];
         text = '';
         let inputTokens = 0;
@@ -196,7 +237,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
         // and the heartbeat timeout must not take that for a dead worker.
         const beat = setInterval(() => ctx.heartbeat({ chars: text.length, provider: candidate.provider }), HEARTBEAT_EVERY_MS);
         try {
-          const messages = await loadContext(turn, candidate, maxTokens);
+          const messages = await loadTurnContext(deps.orm.em.fork(), turn, candidate.contextTokens, maxTokens);
           for await (const ev of candidate.stream({ messages, maxTokens, temperature: input.temperature, tools: offered }, ctx.cancellationSignal)) {
             if (ev.type === 'text') {
               if (!ev.delta) continue;
@@ -224,11 +265,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
             if (text) await stream.append({ type: 'reset', data: { attempt: ctx.info.attempt, reason: `fallback:${candidates[i + 1].model}` } });
             continue;
           }
-          // A user is waiting: a long Retry-After goes back to the client rather than stalling the turn.
-          const retryHere = problem.retryable && (problem.retryAfterSeconds ?? 0) <= MAX_INLINE_RETRY_AFTER_S;
-          throw retryHere
-            ? ApplicationFailure.create({ message: problem.detail, type: problem.type, details: [problem], nextRetryDelay: problem.retryAfterSeconds ? `${problem.retryAfterSeconds}s` : undefined })
-            : ApplicationFailure.nonRetryable(problem.detail, problem.type, problem);
+          throw providerFailure(problem);
         } finally {
           clearInterval(beat);
         }

@@ -16,9 +16,15 @@ export interface TunableSettings {
   bulkImportMaxRows: number;
   /** Shown to clients by GET /admin/system/config (and useful for a banner). */
   announcement: string | null;
+  /**
+   * Plain chat turns (no tools, hosted provider) have their first provider call made by the API
+   * process that accepted them, the workflow adopting the result (lowest time to first token);
+   * off: the turn's activity makes every provider call.
+   */
+  chatStreamFromApi: boolean;
 }
 
-export const DEFAULT_SETTINGS: TunableSettings = { logLevel: null, impersonationTtlMinutes: 15, bulkImportMaxRows: 1000, announcement: null };
+export const DEFAULT_SETTINGS: TunableSettings = { logLevel: null, impersonationTtlMinutes: 15, bulkImportMaxRows: 1000, announcement: null, chatStreamFromApi: true };
 
 /**
  * The settings in force in this process: the highest stored version, reloaded when the bus says

@@ -21,6 +21,15 @@ export class ChatModels {
     return this.config.CHAT_MAX_TOOL_STEPS;
   }
 
+  /** The model a turn tries first (the head of its fallback chain over the configured providers). */
+  chainHead(model: string) {
+    try {
+      return providerChain(model, this.configured)[0];
+    } catch {
+      return undefined;
+    }
+  }
+
   resolve(requested?: string): string {
     if (!requested) return defaultModelId(this.configured);
     try {

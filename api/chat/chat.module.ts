@@ -4,13 +4,14 @@ import { ToolsModule } from '../tools/tools.module';
 import { ChatModels } from './chat-models.service';
 import { ChatController } from './chat.controller';
 import { ChatService } from './chat.service';
+import { FirstStepStreamer } from './first-step-streamer.service';
 import { TurnSseService } from './turn-sse.service';
 import { TurnStreamRelay } from './turn-stream-relay.service';
 
 @Module({
   imports: [BillingModule, ToolsModule],
   controllers: [ChatController],
-  providers: [ChatService, ChatModels, TurnSseService, TurnStreamRelay],
+  providers: [ChatService, ChatModels, TurnSseService, TurnStreamRelay, FirstStepStreamer],
   exports: [ChatService, TurnStreamRelay],
 })
 export class ChatModule {}

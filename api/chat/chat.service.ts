@@ -9,10 +9,12 @@ import { Permission } from '../../shared/domain/roles';
 import { currentRequestId } from '../../shared/observability/request-context';
 import { InjectRedis } from '../../shared/redis/redis.module';
 import { encodeTurnEvent, turnStreamKey, TurnEvent } from '../../shared/streams/turn-events';
+import { ABORTS_CHANNEL } from '../../shared/streams/turn-handoff';
 import { SA } from '../../temporal/search-attributes';
 import { TemporalClient } from '../../temporal/temporal-client.module';
 import type { chatTurnWorkflow } from '../../workflows';
-import { CHAT_TURN_WORKFLOW, chatTurnWorkflowId, ChatTurnInput } from '../../workflows/chat-turn/chat-turn.contract';
+import { CHAT_TURN_WORKFLOW, chatTurnWorkflowId, ChatTurnInput, type ChatTurnResult } from '../../workflows/chat-turn/chat-turn.contract';
+import { settleTurnBilling } from '../../activities/billing/turn-billing';
 import { BudgetService } from '../billing/budget.service';
 import { estimateTurnCostUsd } from '../../shared/policies/cost-estimate';
 import { PolicyService } from '../admin/policy.service';
@@ -20,6 +22,7 @@ import { ToolsService } from '../tools/tools.service';
 import { hasPermission, type Principal } from '../common/auth/principal';
 import { ProblemException, Problems } from '../common/problem/problem.exception';
 import { ChatModels } from './chat-models.service';
+import { FirstStepStreamer } from './first-step-streamer.service';
 import type { ChatRequestDto, ChatTurnDto } from './dto/chat.dto';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -27,6 +30,9 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 /** Chat turns: the rules (ownership, idempotency, model choice) and the workflow start. */
 @Injectable()
 export class ChatService {
+  /** Workflow starts not awaited by the streaming path (the provider call already runs). */
+  private readonly pendingStarts = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly em: EntityManager,
     private readonly temporal: TemporalClient,
@@ -35,6 +41,7 @@ export class ChatService {
     private readonly budgets: BudgetService,
     private readonly policies: PolicyService,
     private readonly tools: ToolsService,
+    private readonly firstStep: FirstStepStreamer,
   ) {}
 
   /** Starts a turn, or returns the one this idempotency key already started. */
@@ -87,7 +94,27 @@ export class ChatService {
       data: { turnId: turn.id, conversationId: conversation.id, userMessageId: userMessage.id, model },
     });
     const tools = dto.tools?.length ? { tools: dto.tools, maxToolSteps: this.models.maxToolSteps } : {};
-    return this.ensureStarted(turn, { maxTokens: dto.maxTokens, temperature: dto.temperature, ...tools });
+    const options = { maxTokens: dto.maxTokens, temperature: dto.temperature, ...tools };
+    // The provider call starts before (not after) the workflow start: see FirstStepStreamer.
+    const firstMessage = dto.conversationId ? undefined : dto.message;
+    if (!(await this.firstStep.begin(turn, { ...options, firstMessage }))) return this.ensureStarted(turn, options);
+    // Streaming already: the client need not wait for the start either (waitFor does).
+    const started = this.ensureStarted(turn, options).catch((err: unknown) => this.failUnstarted(turn, err));
+    this.pendingStarts.set(turn.id, started);
+    void started.finally(() => this.pendingStarts.delete(turn.id)).catch(() => undefined);
+    return turn;
+  }
+
+  /** The workflow could not be started: stop the provider call, end the turn and its stream, refund. */
+  private async failUnstarted(turn: ChatTurn, err: unknown): Promise<never> {
+    this.firstStep.abort(turn.id);
+    const detail = `The turn could not be started: ${err instanceof Error ? err.message : String(err)}`;
+    await this.em.fork().transactional(async (tx) => {
+      const won = await tx.nativeUpdate(ChatTurn, { id: turn.id, status: TurnStatus.Running }, { status: TurnStatus.Failed, completedAt: new Date(), error: detail });
+      if (won) await settleTurnBilling(tx, { sourceId: turn.id, userId: turn.user.id, costUsd: '0' });
+    });
+    await this.appendEvent(turn.id, { type: 'error', data: { status: 503, title: 'Workflow service unavailable', detail } });
+    throw new ProblemException(503, 'Workflow service unavailable', detail, { turnId: turn.id });
   }
 
   /** The caller's turn, or 404 (also when it is someone else's). */
@@ -100,6 +127,9 @@ export class ChatService {
   async cancel(principal: Principal, turnId: string): Promise<ChatTurnDto> {
     const turn = await this.ownedTurn(principal, turnId);
     if (turn.status === TurnStatus.Running) {
+      // The provider call stops at once wherever it runs; the workflow then records the cancellation.
+      await this.redis.publish(ABORTS_CHANNEL, turn.id);
+      await this.pendingStarts.get(turn.id)?.catch(() => undefined);
       await this.temporal.workflow.getHandle(chatTurnWorkflowId(turn.id)).cancel().catch((err: Error) => {
         if (!/not found|already completed/i.test(err.message)) throw err;
       });
@@ -107,9 +137,15 @@ export class ChatService {
     return this.describe(turn);
   }
 
+  /** The turn workflow's result (after its start, which the streaming path does not wait for). */
+  async turnResult(turnId: string): Promise<ChatTurnResult> {
+    await this.pendingStarts.get(turnId);
+    return this.temporal.workflow.getHandle<typeof chatTurnWorkflow>(chatTurnWorkflowId(turnId)).result();
+  }
+
   /** Waits for the workflow to finish, then answers from the system of record. */
   async waitFor(turn: ChatTurn): Promise<ChatTurnDto> {
-    const result = await this.temporal.workflow.getHandle<typeof chatTurnWorkflow>(chatTurnWorkflowId(turn.id)).result();
+    const result = await this.turnResult(turn.id);
     // A failed turn answers with the provider's problem (401, 429 + Retry-After, 502, 504).
     if (result.status === 'failed' && result.error) throw turnProblem(turn.id, result.error);
     await this.em.refresh(turn);

@@ -102,6 +102,19 @@ export class TurnStreamRelay implements OnModuleInit, OnModuleDestroy {
     return unsubscribe;
   }
 
+  /**
+   * An event this process appended itself, handed to its subscribers now rather than after the
+   * XREAD round trip; the copy XREAD brings later is dropped by id like any duplicate.
+   */
+  deliverLocal(key: string, id: string, event: TurnEvent) {
+    const entry = this.followed.get(key);
+    if (!entry) return;
+    for (const sub of entry.subscribers) {
+      if (sub.buffer) sub.buffer.push([id, event]);
+      else this.hand(sub, id, event);
+    }
+  }
+
   // An UNBLOCK that reaches Redis before the XREAD does is lost, so repeat until the loop has the key.
   private interruptRead() {
     if (this.wake) this.wake();

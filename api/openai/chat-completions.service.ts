@@ -5,9 +5,6 @@ import Redis from 'ioredis';
 import { ChatTurn, Conversation, Message, MessageRole, TurnStatus } from '../../shared/persistence/entities';
 import { InjectRedis } from '../../shared/redis/redis.module';
 import { decodeTurnEvent, TurnEvent, turnStreamKey } from '../../shared/streams/turn-events';
-import { TemporalClient } from '../../temporal/temporal-client.module';
-import type { chatTurnWorkflow } from '../../workflows';
-import { chatTurnWorkflowId } from '../../workflows/chat-turn/chat-turn.contract';
 import { ChatService } from '../chat/chat.service';
 import type { ChatTurnDto } from '../chat/dto/chat.dto';
 import { SseStream } from '../chat/sse-stream';
@@ -40,7 +37,6 @@ export class ChatCompletionsService {
     private readonly chat: ChatService,
     private readonly models: ModelsService,
     private readonly relay: TurnStreamRelay,
-    private readonly temporal: TemporalClient,
     @InjectRedis() private readonly redis: Redis,
   ) {}
 
@@ -102,7 +98,7 @@ export class ChatCompletionsService {
 
   /** Waits for the workflow, then answers a `chat.completion` from the system of record. */
   private async complete(turn: ChatTurn) {
-    const result = await this.temporal.workflow.getHandle<typeof chatTurnWorkflow>(chatTurnWorkflowId(turn.id)).result();
+    const result = await this.chat.turnResult(turn.id);
     if (result.status === 'failed') throw turnProblem(turn.id, result.error ?? { status: 502, title: 'Upstream error', detail: 'The turn failed' });
     if (result.status === 'cancelled') throw cancelledProblem(turn.id);
     await this.em.refresh(turn);

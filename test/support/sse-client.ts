@@ -11,6 +11,8 @@ export interface SseSession {
   headers: Headers;
   /** Resolves with every event until the server ends the stream (or `stopAfter` says stop). */
   events: Promise<SseEvent[]>;
+  /** What arrived so far (still readable after the connection broke). */
+  received: SseEvent[];
   abort(): void;
 }
 
@@ -23,6 +25,8 @@ export interface SseOptions {
   stopAfter?: (event: SseEvent, all: SseEvent[]) => boolean;
   /** Called for every event as it arrives. */
   onEvent?: (event: SseEvent) => void;
+  /** Another API process than the stack's (e.g. a second one started by the test). */
+  apiUrl?: string;
 }
 
 /** A real SSE client over fetch: parses `id:`, `event:` and `data:` fields per the spec. */
@@ -30,14 +34,14 @@ export async function openSse(path: string, opts: SseOptions): Promise<SseSessio
   const controller = new AbortController();
   const headers: Record<string, string> = { accept: 'text/event-stream', authorization: `Bearer ${opts.token}`, ...opts.headers };
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${stack.apiUrl}${path}`, {
+  const res = await fetch(`${opts.apiUrl ?? stack.apiUrl}${path}`, {
     method: opts.method ?? (opts.body !== undefined ? 'POST' : 'GET'),
     headers,
     body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
     signal: controller.signal,
   });
+  const all: SseEvent[] = [];
   const events = (async () => {
-    const all: SseEvent[] = [];
     if (!res.body || !res.headers.get('content-type')?.startsWith('text/event-stream')) return all;
     const decoder = new TextDecoder();
     let buffer = '';
@@ -74,7 +78,7 @@ export async function openSse(path: string, opts: SseOptions): Promise<SseSessio
     }
     return all;
   })();
-  return { status: res.status, headers: res.headers, events, abort: () => controller.abort() };
+  return { status: res.status, headers: res.headers, events, received: all, abort: () => controller.abort() };
 }
 
 /** The text a client shows: token deltas, where `reset` drops what came before it. */

@@ -32,4 +32,7 @@ export class PatchConfigDto {
 
   @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(500)
   announcement?: string | null;
+
+  @IsOptional() @IsBoolean()
+  chatStreamFromApi?: boolean;
 }

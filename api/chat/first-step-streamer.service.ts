@@ -1,0 +1,167 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import Redis from 'ioredis';
+import { createReplyProviders } from '../../activities/chat/llm-reply-providers';
+import type { ReplyCandidate, ReplyProviders } from '../../activities/chat/reply-provider';
+import { firstTurnContext, loadTurnContext } from '../../activities/chat/turn-context';
+import { createProviders } from '../../activities/llm/provider.factory';
+import { AppConfig } from '../../shared/config/app-config';
+import { ChatTurn } from '../../shared/persistence/entities';
+import { InjectRedis } from '../../shared/redis/redis.module';
+import { turnStreamKey } from '../../shared/streams/turn-events';
+import { ABORTS_CHANNEL, acquireLease, LEASE_RENEW_MS, LeaseHolderWrites, renewLease, type TurnDraft } from '../../shared/streams/turn-handoff';
+import { RuntimeSettings } from '../admin/runtime-settings.service';
+import { ChatModels } from './chat-models.service';
+import { TurnStreamRelay } from './turn-stream-relay.service';
+
+interface Running {
+  abort: AbortController;
+  /** Set when the lease lapsed: the workflow owns the turn, this process writes nothing more. */
+  lost: boolean;
+}
+
+export interface FirstStepRequest {
+  maxTokens?: number;
+  temperature?: number;
+  /** Set when the turn opened its conversation: the context is then known without a query. */
+  firstMessage?: string;
+}
+
+/**
+ * Makes the first provider call of a plain chat turn in the API process that accepted it, so the
+ * first token does not wait for the workflow start, its first task and an activity dispatch.
+ * The turn stays a workflow: its activity adopts the draft this leaves (recording reply and usage
+ * once), or takes the turn over with a `reset` if this process dies (shared/streams/turn-handoff.ts).
+ * Turns with tools, and the local model (one copy, loaded in the workers), always stream from the
+ * activity.
+ */
+@Injectable()
+export class FirstStepStreamer implements OnModuleInit, OnModuleDestroy {
+  private readonly log = new Logger(FirstStepStreamer.name);
+  private readonly holder = `api:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly running = new Map<string, Running>();
+  private providers!: ReplyProviders;
+  private writes!: LeaseHolderWrites;
+  private aborts!: Redis;
+  private renewer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly config: AppConfig,
+    @InjectRedis() private readonly redis: Redis,
+    private readonly orm: MikroORM,
+    private readonly relay: TurnStreamRelay,
+    private readonly settings: RuntimeSettings,
+    private readonly models: ChatModels,
+  ) {}
+
+  onModuleInit() {
+    const hosted = createProviders(this.config);
+    hosted.delete('local');
+    this.providers = createReplyProviders(hosted);
+    this.writes = new LeaseHolderWrites(this.redis, this.holder);
+    this.aborts = this.redis.duplicate({ connectionName: 'gateway-turn-aborts', maxRetriesPerRequest: null });
+    this.aborts.on('message', (_channel: string, turnId: string) => this.running.get(turnId)?.abort.abort());
+    void this.aborts.subscribe(ABORTS_CHANNEL).catch((err: unknown) => this.log.warn({ err }, 'turn abort subscription failed'));
+    this.renewer = setInterval(() => void this.renewLeases(), LEASE_RENEW_MS).unref();
+  }
+
+  async onModuleDestroy() {
+    if (this.renewer) clearInterval(this.renewer);
+    // Hand every running turn to its workflow at once rather than after the lease lapses.
+    for (const [turnId, run] of this.running) {
+      run.lost = true;
+      run.abort.abort();
+      await this.writes.release(turnId).catch(() => undefined);
+    }
+    this.aborts.disconnect();
+  }
+
+  /**
+   * Starts streaming the turn's first step here when it qualifies and the lease is free.
+   * Returns false when the activity is to call the provider. `turn.conversation` must be loaded.
+   */
+  async begin(turn: ChatTurn, request: FirstStepRequest & { tools?: string[] }): Promise<boolean> {
+    if (!this.settings.current.chatStreamFromApi || request.tools?.length) return false;
+    const candidate = this.providers.candidates(turn.model)[0];
+    // A chain starting at the local model (or a provider not configured here) stays in the workers.
+    if (!candidate || candidate.model !== this.models.chainHead(turn.model)?.id) return false;
+    if (!(await acquireLease(this.redis, turn.id, this.holder))) return false;
+    const run: Running = { abort: new AbortController(), lost: false };
+    this.running.set(turn.id, run);
+    void this.stream(turn, candidate, request, run).finally(() => this.running.delete(turn.id));
+    return true;
+  }
+
+  /** Stops a turn streaming in this process (the cancel route also tells the others and the workflow). */
+  abort(turnId: string) {
+    this.running.get(turnId)?.abort.abort();
+  }
+
+  private async stream(turn: ChatTurn, candidate: ReplyCandidate, request: FirstStepRequest, run: Running) {
+    const key = turnStreamKey(turn.id);
+    const maxTokens = request.maxTokens ?? this.config.CHAT_DEFAULT_MAX_TOKENS;
+    let text = '';
+    let inputTokens = 0;
+    let outputTokens = 0;
+    let finishReason = 'stop';
+    // Appends are pipelined on one connection, so they land (and reach local clients) in order.
+    let appended: Promise<unknown> = Promise.resolve();
+    const token = (delta: string) => {
+      const sent = this.writes.token(key, turn.id, delta).then((id) => {
+        if (id === null) {
+          run.lost = true;
+          run.abort.abort();
+        } else {
+          this.relay.deliverLocal(key, id, { type: 'token', data: { text: delta } });
+        }
+      });
+      appended = Promise.all([appended, sent]);
+    };
+    let draft: TurnDraft;
+    try {
+      const messages =
+        request.firstMessage !== undefined
+          ? firstTurnContext(turn.conversation.systemPrompt, request.firstMessage, candidate.contextTokens, maxTokens)
+          : await loadTurnContext(this.orm.em.fork(), turn, candidate.contextTokens, maxTokens);
+      for await (const ev of candidate.stream({ messages, maxTokens, temperature: request.temperature }, run.abort.signal)) {
+        if (ev.type === 'text' && ev.delta) {
+          text += ev.delta;
+          token(ev.delta);
+        } else if (ev.type === 'usage') {
+          inputTokens = ev.inputTokens;
+          outputTokens = ev.outputTokens;
+        } else if (ev.type === 'finish') {
+          finishReason = ev.reason;
+        }
+      }
+      await appended;
+      draft = { status: 'complete', candidateIndex: 0, text, inputTokens, outputTokens, finishReason };
+    } catch (err) {
+      await appended.catch(() => undefined);
+      if (run.lost) return;
+      draft = run.abort.signal.aborted
+        ? { status: 'cancelled', candidateIndex: 0, text, inputTokens, outputTokens, finishReason: 'cancelled' }
+        : { status: 'failed', candidateIndex: 0, text, inputTokens, outputTokens, finishReason: 'error', problem: this.providers.classify(err) };
+    }
+    if (run.lost) return;
+    try {
+      await this.writes.draft(turn.id, draft, this.models.streamRetentionSeconds);
+    } catch (err) {
+      // The lease then lapses and the activity calls the provider again (with a reset).
+      this.log.warn({ err, turnId: turn.id }, 'could not hand the first step over');
+    }
+  }
+
+  private async renewLeases() {
+    for (const [turnId, run] of this.running) {
+      if (run.lost) continue;
+      const ok = await renewLease(this.redis, turnId, this.holder).catch(() => true);
+      if (!ok) {
+        run.lost = true;
+        run.abort.abort();
+      }
+    }
+  }
+}
