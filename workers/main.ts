@@ -31,6 +31,7 @@ async function main() {
     ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } }
     : { workflowsPath: require.resolve('../workflows') };
 
+  const INTERACTIVE_CAPACITY = { maxCachedWorkflows: 1000, maxConcurrentWorkflowTaskExecutions: 500, maxConcurrentLocalActivityExecutions: 500, maxConcurrentActivityTaskExecutions: 500 };
   const workers = await Promise.all(
     parseQueueFamilies(config.WORKER_QUEUES).map((family) =>
       Worker.create({
@@ -43,6 +44,9 @@ async function main() {
         // Cancellation reaches an activity in a heartbeat response: a short throttle makes
         // "stop" on a streaming turn take effect within half a second.
         maxHeartbeatThrottleInterval: family === 'interactive' ? '500 milliseconds' : '30 seconds',
+        // A chat turn whose first step an API process streams holds a workflow task (and a local
+        // activity) until that stream ends: the interactive queue needs room for many at once.
+        ...(family === 'interactive' ? INTERACTIVE_CAPACITY : {}),
       }),
     ),
   );

@@ -4,7 +4,7 @@ import type Redis from 'ioredis';
 import { ChatTurn, Message, MessageRole, ToolRun, TurnStatus, UsageRecord } from '../../shared/persistence/entities';
 import type { TurnUsage } from '../../shared/streams/turn-events';
 import type { TurnDraft } from '../../shared/streams/turn-handoff';
-import { addUsd, DEFAULT_MAX_TOOL_STEPS, type FinishTurnInput, type GenerateReplyInput, type GenerateReplyResult, type PlannedToolCall, type StepUsage, type ToolOutcome } from '../../workflows/chat-turn/chat-turn.contract';
+import { addUsd, CANCELLED_REPLY, DEFAULT_MAX_TOOL_STEPS, type FinishTurnInput, type GenerateReplyInput, type GenerateReplyResult, type PlannedToolCall, type StepUsage, type ToolOutcome } from '../../workflows/chat-turn/chat-turn.contract';
 import { settleTurnBilling } from '../billing/turn-billing';
 import { loadTurnContext } from './turn-context';
 import { costUsd } from './cost';
@@ -45,9 +45,14 @@ function providerFailure(problem: ClassifiedProviderError): ApplicationFailure {
     : ApplicationFailure.nonRetryable(problem.detail, problem.type, problem);
 }
 
+/** A local activity (the adopted first step) is kept alive by its workflow task, not by heartbeats. */
+function heartbeat(ctx: Context, details: unknown) {
+  if (!ctx.info.isLocal) ctx.heartbeat(details);
+}
+
 /** Waits for an API process's first-step draft, heartbeating (the holder may stream for minutes). */
 async function waitForDraft(handoff: TurnHandoffWaiter, turnId: string, ctx: Context): Promise<TurnDraft | null> {
-  const beat = setInterval(() => ctx.heartbeat({ waiting: 'api-stream' }), HEARTBEAT_EVERY_MS);
+  const beat = setInterval(() => heartbeat(ctx, { waiting: 'api-stream' }), HEARTBEAT_EVERY_MS);
   try {
     return await handoff.wait(turnId, ctx.cancellationSignal);
   } finally {
@@ -60,7 +65,7 @@ async function waitForDraft(handoff: TurnHandoffWaiter, turnId: string, ctx: Con
  * this activity with its next heartbeat. Waits for it, so the workflow sees a real cancellation.
  */
 async function cancellationArrives(ctx: Context): Promise<void> {
-  const beat = setInterval(() => ctx.heartbeat({ cancelled: true }), HEARTBEAT_EVERY_MS);
+  const beat = setInterval(() => heartbeat(ctx, { cancelled: true }), HEARTBEAT_EVERY_MS);
   try {
     await Promise.race([ctx.cancelled, new Promise((r) => setTimeout(r, CANCEL_ARRIVAL_WAIT_MS))]);
   } catch {
@@ -206,6 +211,8 @@ export function createChatActivities(deps: ChatActivityDeps) {
       if (draft?.status === 'cancelled') {
         const { won, current } = await persist(turn, TurnStatus.Cancelled, draft.text);
         if (won) await stream.append({ type: 'cancelled', data: { messageId: current.assistantMessageId } });
+        // A local activity cannot learn of the workflow's cancellation while it runs: it says so instead.
+        if (ctx.info.isLocal) return { assistantMessageId: current.assistantMessageId ?? '', provider: 'none', finishReason: CANCELLED_REPLY, inputTokens: 0, outputTokens: 0, costUsd: '0' };
         await cancellationArrives(ctx);
         throw new CancelledFailure('chat turn cancelled');
       }
@@ -235,7 +242,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
         calls = [];
         // On a timer, not per token: a provider may be silent for long (queueing, long prompts, reasoning)
         // and the heartbeat timeout must not take that for a dead worker.
-        const beat = setInterval(() => ctx.heartbeat({ chars: text.length, provider: candidate.provider }), HEARTBEAT_EVERY_MS);
+        const beat = setInterval(() => heartbeat(ctx, { chars: text.length, provider: candidate.provider }), HEARTBEAT_EVERY_MS);
         try {
           const messages = await loadTurnContext(deps.orm.em.fork(), turn, candidate.contextTokens, maxTokens);
           for await (const ev of candidate.stream({ messages, maxTokens, temperature: input.temperature, tools: offered }, ctx.cancellationSignal)) {

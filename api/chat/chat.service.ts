@@ -99,7 +99,7 @@ export class ChatService {
     const firstMessage = dto.conversationId ? undefined : dto.message;
     if (!(await this.firstStep.begin(turn, { ...options, firstMessage }))) return this.ensureStarted(turn, options);
     // Streaming already: the client need not wait for the start either (waitFor does).
-    const started = this.ensureStarted(turn, options).catch((err: unknown) => this.failUnstarted(turn, err));
+    const started = this.ensureStarted(turn, { ...options, firstStepFromApi: true }).catch((err: unknown) => this.failUnstarted(turn, err));
     this.pendingStarts.set(turn.id, started);
     void started.finally(() => this.pendingStarts.delete(turn.id)).catch(() => undefined);
     return turn;
@@ -174,7 +174,7 @@ export class ChatService {
     };
   }
 
-  private async ensureStarted(turn: ChatTurn, options: Pick<ChatTurnInput, 'maxTokens' | 'temperature' | 'tools' | 'maxToolSteps'> = {}): Promise<ChatTurn> {
+  private async ensureStarted(turn: ChatTurn, options: Pick<ChatTurnInput, 'maxTokens' | 'temperature' | 'tools' | 'maxToolSteps' | 'firstStepFromApi'> = {}): Promise<ChatTurn> {
     if (turn.status !== TurnStatus.Running) return turn;
     const requestId = currentRequestId();
     const input: ChatTurnInput = {

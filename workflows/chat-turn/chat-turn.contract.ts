@@ -15,6 +15,11 @@ export interface ChatTurnInput {
   tools?: string[];
   /** Tool rounds before the turn gives up (CHAT_MAX_TOOL_STEPS); default DEFAULT_MAX_TOOL_STEPS. */
   maxToolSteps?: number;
+  /**
+   * The accepting API process makes the first provider call (shared/streams/turn-handoff.ts): the
+   * workflow only adopts its draft, in a local activity (no activity task round trips).
+   */
+  firstStepFromApi?: boolean;
 }
 
 export const DEFAULT_MAX_TOOL_STEPS = 5;
@@ -73,6 +78,9 @@ export interface ChatTurnResult {
   costUsd?: string;
   error?: TurnProblem;
 }
+
+/** finishReason of an adopted first step that was cancelled (and recorded as such) before it ended. */
+export const CANCELLED_REPLY = 'cancelled';
 
 /** Result of the provider activity, kept small: the text itself never enters workflow history. */
 export interface GenerateReplyResult {

@@ -8,6 +8,7 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { SA } from '../../temporal/search-attributes';
@@ -18,6 +19,7 @@ import { TOOL_RUN_WORKFLOW, type ToolRunResult } from '../tool-run/tool-run.cont
 import type { toolRunWorkflow } from '../tool-run/tool-run.workflow';
 import {
   addUsd,
+  CANCELLED_REPLY,
   DEFAULT_MAX_TOOL_STEPS,
   type ChatTurnInput,
   type ChatTurnResult,
@@ -34,6 +36,21 @@ const { generateReply } = proxyActivities<ChatActivities>({
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '5 seconds',
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    maximumAttempts: 4,
+    nonRetryableErrorTypes: ['ProviderAuthError', 'ProviderBadRequestError', 'TurnNotFoundError'],
+  },
+});
+
+// The same activity as a local one, for a first step an API process streams: it waits for that
+// process's draft and records it, costing the turn no activity task round trips. The SDK keeps the
+// workflow task alive while it runs; worker death re-runs it on another worker (it adopts again).
+const { generateReply: adoptFirstStep } = proxyLocalActivities<ChatActivities>({
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  startToCloseTimeout: '10 minutes',
   retry: {
     initialInterval: '500 milliseconds',
     backoffCoefficient: 2,
@@ -128,7 +145,12 @@ async function toolLoop(input: ChatTurnInput, first: GenerateReplyResult, usage:
 export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnResult> {
   const usage = { inputTokens: 0, outputTokens: 0, costUsd: '0', provider: 'unknown', model: input.model };
   try {
-    let r = await generateReply(input);
+    const adopted = input.firstStepFromApi && patched('chat-api-first-step');
+    let r = adopted ? await adoptFirstStep(input) : await generateReply(input);
+    if (adopted && r.finishReason === CANCELLED_REPLY) {
+      upsertSearchAttributes([{ key: SA.status, value: 'cancelled' }]);
+      return { turnId: input.turnId, status: 'cancelled', assistantMessageId: r.assistantMessageId || null };
+    }
     // Histories from before tool calling never get here (their turns offered no tools).
     if (r.toolCalls?.length && patched('chat-tool-calls')) r = await toolLoop(input, r, usage);
     upsertSearchAttributes([
