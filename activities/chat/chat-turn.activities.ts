@@ -112,7 +112,8 @@ export function createChatActivities(deps: ChatActivityDeps) {
       }
       await settleTurnBilling(tx, { sourceId: turn.id, userId: turn.user.id, costUsd: usage?.costUsd ?? '0' });
       await tx.flush();
-      return { won: true, current: await tx.findOneOrFail(ChatTurn, turn.id) };
+      // The winner knows what it wrote: no read back.
+      return { won: true, current: { assistantMessageId: messageId } };
     });
   }
 
