@@ -70,10 +70,20 @@ export class RoleDirectory {
     this.teams.clear();
   }
 
-  /** The union of the user's role and their teams' roles, narrowed by API key scopes. */
-  async permissionsFor(userId: string, role: string, opts: { scopes?: readonly string[]; impersonated?: boolean } = {}): Promise<Set<Permission>> {
+  /**
+   * The union of the user's role and their teams' roles, narrowed by API key scopes. When nothing is
+   * added or narrowed it is the role's own cached set, shared by every principal of that role (a
+   * principal lives as long as its request, which for a stream is the life of the connection).
+   */
+  async permissionsFor(
+    userId: string,
+    role: string,
+    opts: { scopes?: readonly string[]; impersonated?: boolean } = {},
+  ): Promise<ReadonlySet<Permission>> {
     const [roles, teams] = await Promise.all([this.roleMap(), this.teamsOf(userId)]);
-    const granted = new Set<Permission>(roles.get(role) ?? ROLE_PERMISSIONS[role] ?? []);
+    const own = roles.get(role);
+    if (own && !teams.roles.length && (!opts.scopes || opts.scopes.includes('*')) && !opts.impersonated) return own;
+    const granted = new Set<Permission>(own ?? ROLE_PERMISSIONS[role] ?? []);
     for (const teamRole of teams.roles) for (const p of roles.get(teamRole) ?? []) granted.add(p);
     if (opts.scopes && !opts.scopes.includes('*')) for (const p of granted) if (!opts.scopes.includes(p)) granted.delete(p);
     if (opts.impersonated) for (const p of ADMIN_PERMISSIONS) granted.delete(p);
