@@ -44,13 +44,17 @@ export class BudgetService {
     let holds: BudgetState[] = [];
     try {
       await em.flush();
-      const teams = await em.execute<{ team_id: string }[]>('select team_id from team_members where user_id = ?', [principal.userId]);
-      const scopes = budgetScopesOf(principal, teams.map((t) => t.team_id));
-      // One indexed lookup when no budget applies: the common case stays cheap.
-      const [{ n }] = await em.execute<{ n: string }[]>(
-        `select count(*) as n from budgets where ${scopes.map(() => '(scope_type = ? and scope_id = ?)').join(' or ')}`,
-        scopes.flatMap((s) => [s.type, s.id]),
+      // The caller's teams and whether any budget applies, in one round trip: when none does (the
+      // common case) nothing else is read.
+      const own = budgetScopesOf(principal);
+      const [{ team_ids: teamIds, n }] = await em.execute<{ team_ids: string[] | null; n: string }[]>(
+        `with teams as (select team_id from team_members where user_id = ?)
+         select (select array_agg(team_id::text) from teams) as team_ids,
+                (select count(*) from budgets where ${own.map(() => '(scope_type = ? and scope_id = ?)').join(' or ')}
+                   or (scope_type = ? and scope_id in (select team_id from teams))) as n`,
+        [principal.userId, ...own.flatMap((s) => [s.type, s.id]), BudgetScope.Team],
       );
+      const scopes = budgetScopesOf(principal, teamIds ?? []);
       const amount = Number(n) > 0 ? await this.maxCost(em, turn) : '0.00000000';
       if (amount !== '0.00000000') {
         const outcome = await reserveBudgets(em, turn.turnId, scopes, amount);

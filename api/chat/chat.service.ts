@@ -89,15 +89,12 @@ export class ChatService {
       }
       throw err;
     }
-    await this.appendEvent(turn.id, {
-      type: 'turn',
-      data: { turnId: turn.id, conversationId: conversation.id, userMessageId: userMessage.id, model },
-    });
     const tools = dto.tools?.length ? { tools: dto.tools, maxToolSteps: this.models.maxToolSteps } : {};
     const options = { maxTokens: dto.maxTokens, temperature: dto.temperature, ...tools };
-    // The provider call starts before (not after) the workflow start: see FirstStepStreamer.
     const firstMessage = dto.conversationId ? undefined : dto.message;
-    if (!(await this.firstStep.begin(turn, { ...options, firstMessage }))) return this.ensureStarted(turn, options);
+    // The `turn` event, and (same round trip) the first provider call starting here: see FirstStepStreamer.
+    const announce: TurnEvent = { type: 'turn', data: { turnId: turn.id, conversationId: conversation.id, userMessageId: userMessage.id, model } };
+    if (!(await this.firstStep.begin(turn, { ...options, firstMessage }, announce))) return this.ensureStarted(turn, options);
     // Streaming already: the client need not wait for the start either (waitFor does).
     const started = this.ensureStarted(turn, { ...options, firstStepFromApi: true }).catch((err: unknown) => this.failUnstarted(turn, err));
     this.pendingStarts.set(turn.id, started);

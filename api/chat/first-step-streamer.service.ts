@@ -10,8 +10,8 @@ import { createProviders } from '../../activities/llm/provider.factory';
 import { AppConfig } from '../../shared/config/app-config';
 import { ChatTurn } from '../../shared/persistence/entities';
 import { InjectRedis } from '../../shared/redis/redis.module';
-import { turnStreamKey } from '../../shared/streams/turn-events';
-import { ABORTS_CHANNEL, acquireLease, LEASE_RENEW_MS, LeaseHolderWrites, renewLease, type TurnDraft } from '../../shared/streams/turn-handoff';
+import { encodeTurnEvent, turnStreamKey, type TurnEvent } from '../../shared/streams/turn-events';
+import { ABORTS_CHANNEL, LEASE_MS, LEASE_RENEW_MS, leaseKey, LeaseHolderWrites, renewLease, type TurnDraft } from '../../shared/streams/turn-handoff';
 import { RuntimeSettings } from '../admin/runtime-settings.service';
 import { ChatModels } from './chat-models.service';
 import { TurnStreamRelay } from './turn-stream-relay.service';
@@ -20,6 +20,8 @@ interface Running {
   abort: AbortController;
   /** Set when the lease lapsed: the workflow owns the turn, this process writes nothing more. */
   lost: boolean;
+  /** Stream id of the turn's `turn` event; the tokens' ids follow it. */
+  announcedId: string;
 }
 
 export interface FirstStepRequest {
@@ -61,6 +63,7 @@ export class FirstStepStreamer implements OnModuleInit, OnModuleDestroy {
     hosted.delete('local');
     this.providers = createReplyProviders(hosted);
     this.writes = new LeaseHolderWrites(this.redis, this.holder);
+    void this.writes.load().catch((err: unknown) => this.log.warn({ err }, 'could not load the lease scripts'));
     this.aborts = this.redis.duplicate({ connectionName: 'gateway-turn-aborts', maxRetriesPerRequest: null });
     this.aborts.on('message', (_channel: string, turnId: string) => this.running.get(turnId)?.abort.abort());
     void this.aborts.subscribe(ABORTS_CHANNEL).catch((err: unknown) => this.log.warn({ err }, 'turn abort subscription failed'));
@@ -79,19 +82,29 @@ export class FirstStepStreamer implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Starts streaming the turn's first step here when it qualifies and the lease is free.
-   * Returns false when the activity is to call the provider. `turn.conversation` must be loaded.
+   * Appends the turn's first event and, when the turn qualifies, takes its lease in the same round
+   * trip and starts streaming its first step here. Returns false when the activity is to call the
+   * provider. `turn.conversation` must be loaded.
    */
-  async begin(turn: ChatTurn, request: FirstStepRequest & { tools?: string[] }): Promise<boolean> {
-    if (!this.settings.current.chatStreamFromApi || request.tools?.length) return false;
-    const candidate = this.providers.candidates(turn.model)[0];
-    // A chain starting at the local model (or a provider not configured here) stays in the workers.
-    if (!candidate || candidate.model !== this.models.chainHead(turn.model)?.id) return false;
-    if (!(await acquireLease(this.redis, turn.id, this.holder))) return false;
-    const run: Running = { abort: new AbortController(), lost: false };
+  async begin(turn: ChatTurn, request: FirstStepRequest & { tools?: string[] }, announce: TurnEvent): Promise<boolean> {
+    const candidate = this.candidateFor(turn, request);
+    const key = turnStreamKey(turn.id);
+    const multi = this.redis.multi().xadd(key, '*', ...encodeTurnEvent(announce)).expire(key, this.models.streamRetentionSeconds);
+    if (candidate) multi.set(leaseKey(turn.id), this.holder, 'PX', LEASE_MS, 'NX');
+    const replies = (await multi.exec()) ?? [];
+    if (!candidate || replies[2]?.[1] !== 'OK') return false;
+    const run: Running = { abort: new AbortController(), lost: false, announcedId: String(replies[0][1]) };
     this.running.set(turn.id, run);
     void this.stream(turn, candidate, request, run).finally(() => this.running.delete(turn.id));
     return true;
+  }
+
+  /** The provider to call here, if the turn qualifies. */
+  private candidateFor(turn: ChatTurn, request: { tools?: string[] }): ReplyCandidate | undefined {
+    if (!this.settings.current.chatStreamFromApi || request.tools?.length) return undefined;
+    const candidate = this.providers.candidates(turn.model)[0];
+    // A chain starting at the local model (or a provider not configured here) stays in the workers.
+    return candidate && candidate.model === this.models.chainHead(turn.model)?.id ? candidate : undefined;
   }
 
   /** Stops a turn streaming in this process (the cancel route also tells the others and the workflow). */
@@ -106,15 +119,19 @@ export class FirstStepStreamer implements OnModuleInit, OnModuleDestroy {
     let inputTokens = 0;
     let outputTokens = 0;
     let finishReason = 'stop';
-    // Appends are pipelined on one connection, so they land (and reach local clients) in order.
+    // Token ids follow the `turn` event's: this process's clients get each token at once, and the
+    // appends, pipelined on the connection the relay also reads history on, land in the same order.
+    const [ms, seq] = run.announcedId.split('-');
+    let n = Number(seq);
     let appended: Promise<unknown> = Promise.resolve();
     const token = (delta: string) => {
-      const sent = this.writes.token(key, turn.id, delta).then((id) => {
-        if (id === null) {
+      const id = `${ms}-${++n}`;
+      this.relay.deliverLocal(key, id, { type: 'token', data: { text: delta } });
+      const sent = this.writes.token(key, turn.id, id, delta).then((stored) => {
+        // Lost lease: the workflow took the turn over and starts with a `reset`, dropping this token.
+        if (stored === null) {
           run.lost = true;
           run.abort.abort();
-        } else {
-          this.relay.deliverLocal(key, id, { type: 'token', data: { text: delta } });
         }
       });
       appended = Promise.all([appended, sent]);

@@ -56,8 +56,11 @@ export async function renewLease(redis: Redis, turnId: string, holder: string): 
 
 // The holder's writes are fenced by the lease: once it lapsed (the workflow took the turn over), a
 // late token or draft from the old holder is refused instead of corrupting the new attempt.
+// The holder names its token ids itself (after the turn event's id, same millisecond, next sequence
+// numbers): it can hand a token to its own clients before Redis answers, and Redis still refuses an
+// id that is not after the stream's last one.
 const FENCED_TOKEN = `if redis.call('GET', KEYS[2]) ~= ARGV[1] then return false end
-return redis.call('XADD', KEYS[1], '*', 't', 'token', 'd', ARGV[2])`;
+return redis.call('XADD', KEYS[1], ARGV[2], 't', 'token', 'd', ARGV[3])`;
 const FENCED_DRAFT = `if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 if ARGV[2] ~= '' then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) end
 redis.call('DEL', KEYS[2])
@@ -65,7 +68,7 @@ redis.call('PUBLISH', ARGV[4], ARGV[5])
 return 1`;
 
 interface FencedCommands {
-  gatewayFencedToken(stream: string, lease: string, holder: string, data: string): Promise<string | null>;
+  gatewayFencedToken(stream: string, lease: string, holder: string, id: string, data: string): Promise<string | null>;
   gatewayFencedDraft(draft: string, lease: string, holder: string, json: string, ttl: number, channel: string, turnId: string): Promise<number>;
 }
 
@@ -79,9 +82,15 @@ export class LeaseHolderWrites {
     this.redis = redis as Redis & FencedCommands;
   }
 
-  /** The stream id of the appended token, or null when the lease is no longer ours. */
-  token(streamKey: string, turnId: string, text: string): Promise<string | null> {
-    return this.redis.gatewayFencedToken(streamKey, leaseKey(turnId), this.holder, JSON.stringify({ text }));
+  /** Appends a token under the id the holder chose; null when the lease is no longer ours. */
+  token(streamKey: string, turnId: string, id: string, text: string): Promise<string | null> {
+    return this.redis.gatewayFencedToken(streamKey, leaseKey(turnId), this.holder, id, JSON.stringify({ text }));
+  }
+
+  /** Loads the scripts up front, so no first call falls back from EVALSHA to EVAL out of order. */
+  async load(): Promise<void> {
+    await this.redis.script('LOAD', FENCED_TOKEN);
+    await this.redis.script('LOAD', FENCED_DRAFT);
   }
 
   /** Writes the draft, drops the lease and tells the waiting activity; false when the lease was lost. */
