@@ -35,15 +35,15 @@ export class BudgetService {
   }
 
   /**
-   * Flushes `em` (the new turn, its message) and reserves the turn's maximum cost in one
+   * Stores the new turn (`store`: its rows, through `em`) and reserves its maximum cost in one
    * transaction: a refused turn leaves nothing behind and answers 402 before any workflow starts.
    */
-  async flushReserving(em: EntityManager, principal: Principal, turn: TurnToReserve): Promise<void> {
+  async storeReserving(em: EntityManager, principal: Principal, turn: TurnToReserve, store: () => Promise<void>): Promise<void> {
     await em.begin();
     let refused: { state: BudgetState; problem: ProblemException; scope: BudgetScopeRef; remainingUsd: string; requiredUsd: string } | undefined;
     let holds: BudgetState[] = [];
     try {
-      await em.flush();
+      await store();
       // The caller's teams and whether any budget applies, in one round trip: when none does (the
       // common case) nothing else is read.
       const own = budgetScopesOf(principal);

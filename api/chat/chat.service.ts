@@ -23,6 +23,7 @@ import { hasPermission, type Principal } from '../common/auth/principal';
 import { ProblemException, Problems } from '../common/problem/problem.exception';
 import { ChatModels } from './chat-models.service';
 import { FirstStepStreamer } from './first-step-streamer.service';
+import { insertTurnRows } from './turn-start.repository';
 import type { ChatRequestDto, ChatTurnDto } from './dto/chat.dto';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -55,7 +56,7 @@ export class ChatService {
     }
     const conversation = dto.conversationId
       ? await this.ownedConversation(principal, dto.conversationId)
-      : this.em.create(Conversation, { owner: principal.userId, title: titleFrom(dto.message) });
+      : this.em.create(Conversation, { owner: principal.userId, title: titleFrom(dto.message) }, { persist: false });
     if (dto.parentMessageId) await this.checkParent(conversation, dto.parentMessageId);
     if (dto.tools?.length) await this.checkTools(principal, dto.tools);
     const model = this.models.resolve(dto.model ?? conversation.model ?? undefined);
@@ -70,7 +71,7 @@ export class ChatService {
       content: dto.message,
       parentId: dto.parentMessageId ?? null,
       turnId,
-    });
+    }, { persist: false });
     const turn = this.em.create(ChatTurn, {
       id: turnId,
       user: principal.userId,
@@ -78,9 +79,10 @@ export class ChatService {
       userMessageId: userMessage.id,
       model,
       idempotencyKey: idempotencyKey ?? null,
-    });
+    }, { persist: false });
     try {
-      await this.budgets.flushReserving(this.em, principal, { turnId, model, maxTokens: dto.maxTokens, conversationId: conversation.id, systemPrompt: conversation.systemPrompt });
+      const rows = { conversation: dto.conversationId ? undefined : conversation, message: userMessage, turn };
+      await this.budgets.storeReserving(this.em, principal, { turnId, model, maxTokens: dto.maxTokens, conversationId: conversation.id, systemPrompt: conversation.systemPrompt }, () => insertTurnRows(this.em, rows));
     } catch (err) {
       // Two requests raced with one key: the loser follows the winner's turn.
       if (idempotencyKey && err instanceof UniqueConstraintViolationException) {

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { ApiKey, Session, UserStatus } from '../../../shared/persistence/entities';
+import { ApiKey, UserStatus } from '../../../shared/persistence/entities';
 import { RoleDirectory } from '../../../shared/governance/role-directory';
 import { sha256 } from '../../../shared/security/secret-tokens';
 import { AccessTokenService } from './access-token.service';
@@ -29,12 +29,16 @@ export class Authenticator {
   private async fromAccessToken(token: string): Promise<Principal | undefined> {
     const claims = await this.tokens.verifyAccess(token);
     if (!claims) return undefined;
-    const session = await this.em.findOne(Session, { id: claims.sid, user: claims.sub }, { populate: ['user'] });
-    if (!session?.isLive() || session.user.status !== UserStatus.Active) return undefined;
-    const user = session.user;
+    // Every request runs this: one indexed join, without entity hydration (a third of the cost).
+    const [user] = await this.em.getConnection().execute<{ id: string; email: string; role: string; status: string }[]>(
+      `select u.id, u.email, u.role, u.status from sessions s join users u on u.id = s.user_id
+        where s.id = ? and s.user_id = ? and s.revoked_at is null and s.expires_at > ?`,
+      [claims.sid, claims.sub, new Date()],
+    );
+    if (!user || user.status !== UserStatus.Active) return undefined;
     // Roles and teams come from the tables, through an in-process cache the bus keeps current.
     const permissions = await this.roles.permissionsFor(user.id, user.role, { impersonated: !!claims.imp });
-    return { userId: user.id, email: user.email, role: user.role, permissions, sessionId: session.id, ...(claims.imp ? { impersonatedBy: claims.imp } : {}) };
+    return { userId: user.id, email: user.email, role: user.role, permissions, sessionId: claims.sid, ...(claims.imp ? { impersonatedBy: claims.imp } : {}) };
   }
 
   private async fromApiKey(key: string, ip?: string): Promise<Principal | undefined> {
