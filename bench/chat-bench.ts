@@ -25,7 +25,7 @@
  * /proc/<api pid>/limits). The number of connections is capped to what both limits allow, and the
  * report says so.
  */
-import { execFileSync } from 'node:child_process';
+import { ChildProcess, execFileSync, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -35,7 +35,6 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { WebSocket } from 'ws';
-import { StubLlmServer } from '../test/support/stub-llm-server';
 import { stubModel } from '../test/support/stub-llm';
 
 // ------------------------------------------------------------------------------------------ options
@@ -780,9 +779,18 @@ function printTable() {
 
 const startLoad = loadavg().map((l) => l.toFixed(2)).join(' ');
 
+/** The stub runs in a child process, so its timers do not share this event loop with the load. */
+async function startStub(): Promise<ChildProcess> {
+  const child = fork(join(__dirname, 'stub-llm.process.ts'), [String(STUB_PORT)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the stub LLM process exited (${code})`)));
+  });
+  return child;
+}
+
 async function main() {
-  const stub = new StubLlmServer();
-  await stub.start(STUB_PORT);
+  const stub = await startStub();
   log(`stub LLM on 127.0.0.1:${STUB_PORT}; API ${API}; ${process.env.OPENAI_COMPATIBLE_BASE_URL ? `API's provider: ${process.env.OPENAI_COMPATIBLE_BASE_URL}` : 'OPENAI_COMPATIBLE_BASE_URL not set in this shell'}`);
   try {
     await login();
@@ -797,12 +805,11 @@ async function main() {
     for (const [name, run] of phases) {
       if (!OPT.only.has(name)) continue;
       await run();
-      stub.requests.length = 0; // the stub keeps every request; don't let it grow across phases
     }
   } finally {
     printTable();
     await Promise.all(agents.map((a) => a.close()));
-    await stub.stop();
+    stub.kill('SIGTERM');
   }
 }
 

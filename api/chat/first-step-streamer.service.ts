@@ -95,7 +95,11 @@ export class FirstStepStreamer implements OnModuleInit, OnModuleDestroy {
     if (!candidate || replies[2]?.[1] !== 'OK') return false;
     const run: Running = { abort: new AbortController(), lost: false, announcedId: String(replies[0][1]) };
     this.running.set(turn.id, run);
-    void this.stream(turn, candidate, request, run).finally(() => this.running.delete(turn.id));
+    const relayFromRedis = this.relay.feedLocally(key);
+    void this.stream(turn, candidate, request, run).finally(() => {
+      this.running.delete(turn.id);
+      relayFromRedis();
+    });
     return true;
   }
 

@@ -36,6 +36,8 @@ export class TurnStreamRelay implements OnModuleInit, OnModuleDestroy {
   private wake: (() => void) | null = null;
   /** Keys added since the reader last built its key list; it gets interrupted until it has them. */
   private readonly pending = new Set<string>();
+  /** Keys only this process writes for now (see feedLocally). */
+  private readonly localOnly = new Set<string>();
   private recheck: NodeJS.Timeout | null = null;
   private loop?: Promise<void>;
 
@@ -109,10 +111,28 @@ export class TurnStreamRelay implements OnModuleInit, OnModuleDestroy {
   deliverLocal(key: string, id: string, event: TurnEvent) {
     const entry = this.followed.get(key);
     if (!entry) return;
+    if (compareStreamIds(id, entry.readFrom) > 0) entry.readFrom = id;
     for (const sub of entry.subscribers) {
       if (sub.buffer) sub.buffer.push([id, event]);
       else this.hand(sub, id, event);
     }
+  }
+
+  /**
+   * While this process alone writes a key (an API-streamed first step), the blocking read skips it:
+   * every token would otherwise come back once more through XREAD only to be dropped, in the middle
+   * of the stream. The returned function ends that; the read resumes after the last local event.
+   */
+  feedLocally(key: string): () => void {
+    this.localOnly.add(key);
+    this.interruptRead();
+    return () => {
+      this.localOnly.delete(key);
+      if (this.followed.has(key)) {
+        this.pending.add(key);
+        this.interruptRead();
+      }
+    };
   }
 
   // An UNBLOCK that reaches Redis before the XREAD does is lost, so repeat until the loop has the key.
@@ -144,13 +164,13 @@ export class TurnStreamRelay implements OnModuleInit, OnModuleDestroy {
 
   private async readLoop() {
     while (this.running) {
-      if (this.followed.size === 0) {
+      const keys = [...this.followed.keys()].filter((k) => !this.localOnly.has(k));
+      this.pending.clear();
+      if (keys.length === 0) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = null;
         continue;
       }
-      const keys = [...this.followed.keys()];
-      this.pending.clear();
       const ids = keys.map((k) => this.followed.get(k)!.readFrom);
       let result: [string, [string, string[]][]][] | null;
       try {
