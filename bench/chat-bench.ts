@@ -325,6 +325,19 @@ function gapsOf(samples: TurnSample[], delayMs: number): number[] {
   return out;
 }
 
+/** Where in a turn the slowest 1% of gaps fall (token index buckets): tells start-of-turn work from steady noise. */
+function tailPlaces(samples: TurnSample[], delayMs: number): string {
+  const all: [number, number][] = [];
+  for (const s of samples) {
+    if (!s.ok) continue;
+    for (let i = 1; i < s.tokenAt.length; i++) all.push([s.tokenAt[i] - s.tokenAt[i - 1] - delayMs, i]);
+  }
+  const tail = all.sort((a, b) => b[0] - a[0]).slice(0, Math.max(1, Math.ceil(all.length / 100)));
+  const buckets = { 'tokens 1-3': 0, 'tokens 4-20': 0, 'tokens 21+': 0 };
+  for (const [, i] of tail) buckets[i <= 3 ? 'tokens 1-3' : i <= 20 ? 'tokens 4-20' : 'tokens 21+']++;
+  return Object.entries(buckets).map(([k, v]) => `${k}: ${v}`).join(', ');
+}
+
 // ------------------------------------------------------------------------------------------ results
 
 interface Row {
@@ -413,7 +426,7 @@ async function benchGap() {
     const ge = errorsOf(gateway.samples);
     log(
       `gap−${OPT.gapDelayMs}ms c=${c}: gateway p50 ${f(p50(g))} p99 ${f(p99(g))} ms (n=${g.length}, errors ${ge.count}${ge.first ? `: ${ge.first}` : ''}); ` +
-        `direct p50 ${f(p50(d))} p99 ${f(p99(d))} ms (n=${d.length})`,
+        `direct p50 ${f(p50(d))} p99 ${f(p99(d))} ms (n=${d.length}); slowest 1% of gateway gaps at ${tailPlaces(gateway.samples, OPT.gapDelayMs)}`,
     );
     const target = c === 1 ? '≤ 1' : undefined;
     rows.push({ metric: `gap−delay c=${c} p50 (ms)`, gateway: p50(g), direct: p50(d), added: p50(g) - p50(d) });
