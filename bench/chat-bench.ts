@@ -54,6 +54,8 @@ const OPT = {
   warmup: num('warmup', 30),
   ttftTurnsC1: num('ttft-turns-c1', 200),
   ttftTurnsC32: num('ttft-turns-c32', 640),
+  /** Turns continuing one conversation (its history grows by two messages a turn), at concurrency 1. */
+  ttftFollowups: num('ttft-followups', 100),
   gapDelayMs: num('gap-delay-ms', 5),
   gapTurnsC1: num('gap-turns-c1', 40),
   gapTurnsC32: num('gap-turns-c32', 128),
@@ -128,6 +130,7 @@ async function freshToken(): Promise<string> {
 // ------------------------------------------------------------------------------------------ one turn
 
 interface TurnSample {
+  conversationId?: string;
   ok: boolean;
   error?: string;
   /** ms from sending the request to the first token (gateway: `token` event; direct: non-empty delta). */
@@ -186,7 +189,7 @@ function failed(error: string, t0: number): TurnSample {
 }
 
 /** POST /chat/stream through the gateway; reads until `done` (or a terminal error). */
-async function gatewayTurn(agent: Agent, model: string, message: string): Promise<TurnSample> {
+async function gatewayTurn(agent: Agent, model: string, message: string, conversationId?: string): Promise<TurnSample> {
   const token = session.accessToken;
   const wall: NonNullable<TurnSample['wall']> = { sent: Date.now() };
   const t0 = performance.now();
@@ -195,7 +198,7 @@ async function gatewayTurn(agent: Agent, model: string, message: string): Promis
       dispatcher: agent,
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ message, model: stubModel(model) }),
+      body: JSON.stringify({ message, model: stubModel(model), ...(conversationId ? { conversationId } : {}) }),
       headersTimeout: OPT.turnTimeoutMs,
       bodyTimeout: OPT.turnTimeoutMs,
     });
@@ -223,6 +226,7 @@ async function gatewayTurn(agent: Agent, model: string, message: string): Promis
           sample.error = 'reset (retry/fallback) seen';
         } else if (ev.event === 'turn') {
           sample.turnId = (JSON.parse(ev.data) as { turnId: string }).turnId;
+          sample.conversationId = (JSON.parse(ev.data) as { conversationId: string }).conversationId;
           sample.turnEvent = now - t0;
           wall.turnXadd = Number(ev.id?.split('-')[0]);
         } else if (ev.event === 'done') {
@@ -411,6 +415,23 @@ async function benchTtft() {
 }
 
 // ------------------------------------------------------------------------------------------ (b) inter-token gap
+
+/** TTFT of turns that continue a conversation: the history is read before the provider is called. */
+async function benchTtftFollowups() {
+  if (!OPT.ttftFollowups) return;
+  await freshToken();
+  const agent = new Agent({ connections: 1 });
+  agents.push(agent);
+  const first = await gatewayTurn(agent, 'echo', 'start a conversation');
+  if (!first.conversationId) throw new Error(`could not start a conversation: ${first.error}`);
+  const samples: TurnSample[] = [];
+  for (let i = 0; i < OPT.ttftFollowups; i++) samples.push(await gatewayTurn(agent, 'echo', `follow-up ${i}`, first.conversationId));
+  const g = samples.filter((x) => x.ok).map((x) => x.ttft);
+  const ge = errorsOf(samples);
+  log(`TTFT follow-ups c=1 (one conversation, up to ${2 * OPT.ttftFollowups + 2} messages of history): gateway p50 ${f(p50(g))} p99 ${f(p99(g))} ms (n=${g.length}, errors ${ge.count}${ge.first ? `: ${ge.first}` : ''})`);
+  rows.push({ metric: 'TTFT follow-up c=1 p50 (ms)', gateway: p50(g), note: 'direct: as TTFT c=1' });
+  rows.push({ metric: 'TTFT follow-up c=1 p99 (ms)', gateway: p99(g) });
+}
 
 async function benchGap() {
   const model = `slow-${OPT.gapDelayMs}`;
@@ -811,7 +832,10 @@ async function main() {
     await login();
     log('registered and logged in a bench user');
     const phases: [string, () => Promise<void>][] = [
-      ['ttft', benchTtft],
+      ['ttft', async () => {
+        await benchTtft();
+        await benchTtftFollowups();
+      }],
       ['gap', benchGap],
       ['tps', benchTps],
       ['sse', benchIdleSse],

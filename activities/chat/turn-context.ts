@@ -10,12 +10,7 @@ import { estimateTokens, fitContext } from './context-window';
  */
 export async function loadTurnContext(em: EntityManager, turn: ChatTurn, contextTokens: number, maxTokens: number): Promise<ChatMessage[]> {
   const userMessage = await em.findOneOrFail(Message, turn.userMessageId);
-  const rows = await em.find(
-    Message,
-    { conversation: turn.conversation.id, deletedAt: null, createdAt: { $lte: userMessage.createdAt }, role: { $in: [MessageRole.User, MessageRole.Assistant] }, toolCalls: null },
-    { orderBy: { createdAt: 'asc', id: 'asc' } },
-  );
-  const history = rows.map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content }));
+  const history = await historyUpTo(em, turn.conversation.id, userMessage.createdAt);
   const exchange: ChatMessage[] = (
     await em.find(Message, { turnId: turn.id, deletedAt: null, role: { $in: [MessageRole.Assistant, MessageRole.Tool] } }, { orderBy: { createdAt: 'asc', id: 'asc' } })
   ).map((m) =>
@@ -23,6 +18,24 @@ export async function loadTurnContext(em: EntityManager, turn: ChatTurn, context
   );
   const exchangeTokens = exchange.reduce((n, m) => n + estimateTokens(m.content) + estimateTokens(JSON.stringify(m.toolCalls ?? '')), 0);
   return [...fitContext(turn.conversation.systemPrompt, history, budget(contextTokens, maxTokens, exchangeTokens)), ...exchange];
+}
+
+/**
+ * The first step's context as the API process that stored the turn knows it: the user's message was
+ * just written (at `upTo`) and the turn has no tool exchange yet, so one query for the history.
+ */
+export async function firstStepContext(em: EntityManager, conversation: { id: string; systemPrompt: string | null }, upTo: Date, contextTokens: number, maxTokens: number): Promise<ChatMessage[]> {
+  return fitContext(conversation.systemPrompt, await historyUpTo(em, conversation.id, upTo), budget(contextTokens, maxTokens, 0));
+}
+
+/** The conversation's user and final assistant texts up to `upTo`, oldest first (plain rows: long histories are common). */
+async function historyUpTo(em: EntityManager, conversationId: string, upTo: Date): Promise<ChatMessage[]> {
+  return em.execute<{ role: 'user' | 'assistant'; content: string }[]>(
+    `select role, content from messages
+      where conversation_id = ? and deleted_at is null and created_at <= ? and role in (?, ?) and tool_calls is null
+      order by created_at asc, id asc`,
+    [conversationId, upTo, MessageRole.User, MessageRole.Assistant],
+  );
 }
 
 /** The context of a conversation's first turn, known without a query: its system prompt and the message. */

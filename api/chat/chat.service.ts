@@ -96,7 +96,7 @@ export class ChatService {
     const firstMessage = dto.conversationId ? undefined : dto.message;
     // The `turn` event, and (same round trip) the first provider call starting here: see FirstStepStreamer.
     const announce: TurnEvent = { type: 'turn', data: { turnId: turn.id, conversationId: conversation.id, userMessageId: userMessage.id, model } };
-    if (!(await this.firstStep.begin(turn, { ...options, firstMessage }, announce))) return this.ensureStarted(turn, options);
+    if (!(await this.firstStep.begin(turn, { ...options, firstMessage, upTo: userMessage.createdAt }, announce))) return this.ensureStarted(turn, options);
     // Streaming already: the client need not wait for the start either (waitFor does).
     const started = this.ensureStarted(turn, { ...options, firstStepFromApi: true }).catch((err: unknown) => this.failUnstarted(turn, err));
     this.pendingStarts.set(turn.id, started);

@@ -5,7 +5,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import Redis from 'ioredis';
 import { createReplyProviders } from '../../activities/chat/llm-reply-providers';
 import type { ReplyCandidate, ReplyProviders } from '../../activities/chat/reply-provider';
-import { firstTurnContext, loadTurnContext } from '../../activities/chat/turn-context';
+import { firstStepContext, firstTurnContext } from '../../activities/chat/turn-context';
 import { createProviders } from '../../activities/llm/provider.factory';
 import { AppConfig } from '../../shared/config/app-config';
 import { ChatTurn } from '../../shared/persistence/entities';
@@ -29,6 +29,8 @@ export interface FirstStepRequest {
   temperature?: number;
   /** Set when the turn opened its conversation: the context is then known without a query. */
   firstMessage?: string;
+  /** When the user's message was stored: the history is read up to there. */
+  upTo: Date;
 }
 
 /**
@@ -145,7 +147,7 @@ export class FirstStepStreamer implements OnModuleInit, OnModuleDestroy {
       const messages =
         request.firstMessage !== undefined
           ? firstTurnContext(turn.conversation.systemPrompt, request.firstMessage, candidate.contextTokens, maxTokens)
-          : await loadTurnContext(this.orm.em.fork(), turn, candidate.contextTokens, maxTokens);
+          : await firstStepContext(this.orm.em.fork(), turn.conversation, request.upTo, candidate.contextTokens, maxTokens);
       for await (const ev of candidate.stream({ messages, maxTokens, temperature: request.temperature }, run.abort.signal)) {
         if (ev.type === 'text' && ev.delta) {
           text += ev.delta;
