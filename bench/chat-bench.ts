@@ -36,18 +36,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { WebSocket } from 'ws';
 import { stubModel } from '../test/support/stub-llm';
+import { argOf, num } from './bench-args';
 
 // ------------------------------------------------------------------------------------------ options
 
-function argOf(name: string, fallback: string): string {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return hit ? hit.slice(name.length + 3) : fallback;
-}
-const num = (name: string, fallback: number) => {
-  const v = Number(argOf(name, String(fallback)));
-  if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} must be a non-negative number`);
-  return v;
-};
 
 const OPT = {
   only: new Set(argOf('only', 'ttft,gap,tps,sse,ws').split(',').map((s) => s.trim())),

@@ -31,18 +31,10 @@ import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, InjectedSinks, NativeConnection, Runtime, Worker, WorkerOptions } from '@temporalio/worker';
 import { SA } from '../temporal/search-attributes';
 import { turnUpdate, stopSignal, type CostActivities, type CostSinks, type CostTurnInput, type costTurnWorkflow } from './temporal-cost.workflows';
+import { argOf, num } from './bench-args';
 
 // ------------------------------------------------------------------------------------------ options
 
-function argOf(name: string, fallback: string): string {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return hit ? hit.slice(name.length + 3) : fallback;
-}
-const num = (name: string, fallback: number) => {
-  const v = Number(argOf(name, String(fallback)));
-  if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} must be a non-negative number`);
-  return v;
-};
 
 const OPT = {
   n: num('n', 600),

@@ -11,6 +11,7 @@ import {
   proxyLocalActivities,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
 import { SA } from '../../temporal/search-attributes';
 import type { ChatActivities } from '../../activities/chat/chat-turn.activities';
 import { APPROVAL_WORKFLOW, approvalWorkflowId, type ApprovalOutcome } from '../approval/approval.contract';
@@ -29,6 +30,15 @@ import {
   type TurnProblem,
 } from './chat-turn.contract';
 
+/** A provider call: quick retries, none for a bad key, a bad request or a turn that is gone. */
+const PROVIDER_CALL_RETRY: RetryPolicy = {
+  initialInterval: '500 milliseconds',
+  backoffCoefficient: 2,
+  maximumInterval: '10 seconds',
+  maximumAttempts: 4,
+  nonRetryableErrorTypes: ['ProviderAuthError', 'ProviderBadRequestError', 'TurnNotFoundError'],
+};
+
 // One activity does the whole provider call (context, streaming to Redis, persisting): a turn costs
 // one workflow task plus one activity. Heartbeats carry progress and bring cancellation in.
 const { generateReply } = proxyActivities<ChatActivities>({
@@ -36,13 +46,7 @@ const { generateReply } = proxyActivities<ChatActivities>({
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '5 seconds',
-  retry: {
-    initialInterval: '500 milliseconds',
-    backoffCoefficient: 2,
-    maximumInterval: '10 seconds',
-    maximumAttempts: 4,
-    nonRetryableErrorTypes: ['ProviderAuthError', 'ProviderBadRequestError', 'TurnNotFoundError'],
-  },
+  retry: PROVIDER_CALL_RETRY,
 });
 
 // The same activity as a local one, for a first step an API process streams: it waits for that
@@ -51,13 +55,7 @@ const { generateReply } = proxyActivities<ChatActivities>({
 const { generateReply: adoptFirstStep } = proxyLocalActivities<ChatActivities>({
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   startToCloseTimeout: '10 minutes',
-  retry: {
-    initialInterval: '500 milliseconds',
-    backoffCoefficient: 2,
-    maximumInterval: '10 seconds',
-    maximumAttempts: 4,
-    nonRetryableErrorTypes: ['ProviderAuthError', 'ProviderBadRequestError', 'TurnNotFoundError'],
-  },
+  retry: PROVIDER_CALL_RETRY,
 });
 
 const { finishTurn, recordToolOutcome, announceToolApproval } = proxyActivities<ChatActivities>({
