@@ -143,7 +143,8 @@ async function toolLoop(input: ChatTurnInput, first: GenerateReplyResult, usage:
 export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnResult> {
   const usage = { inputTokens: 0, outputTokens: 0, costUsd: '0', provider: 'unknown', model: input.model };
   try {
-    const adopted = input.firstStepFromApi && patched('chat-api-first-step');
+    // The input decides, and it is in the history: no patch marker needed (older turns never set it).
+    const adopted = input.firstStepFromApi === true;
     let r = adopted ? await adoptFirstStep(input) : await generateReply(input);
     if (adopted && r.finishReason === CANCELLED_REPLY) {
       upsertSearchAttributes([{ key: SA.status, value: 'cancelled' }]);
