@@ -4,12 +4,16 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { appendAuditEvents } from '../../shared/audit/audit-chain';
 import { auditDraft, AuditDraft } from '../../shared/audit/audit-draft';
+import { foregroundWork } from '../../shared/observability/foreground-work';
 import { currentRequestId } from '../../shared/observability/request-context';
 import type { AuthenticatedRequest, Principal } from '../common/auth/principal';
 import { API_PREFIX } from '../common/openapi';
 import { requestAuditEvent } from './audit-capture';
 
 const FLUSH_AFTER_MS = 150;
+/** While this process streams tokens a batch waits for a pause, up to this long after its oldest event. */
+const MAX_DEFER_MS = 1000;
+const DEFER_STEP_MS = 25;
 const FLUSH_AT = 100;
 /** Beyond this (the database has been down a while) the oldest events are dropped, loudly. */
 const MAX_QUEUED = 50_000;
@@ -36,6 +40,8 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly log = new Logger(AuditService.name);
   private queue: AuditDraft[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** When the oldest event still queued arrived. */
+  private oldestAt: number | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -97,13 +103,27 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
       this.log.error({ dropped: dropped.length }, 'audit queue overflow: oldest events dropped');
     }
     if (this.queue.length >= FLUSH_AT) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_AFTER_MS).unref();
+    else {
+      this.oldestAt ??= Date.now();
+      this.timer ??= setTimeout(() => this.flushWhenQuiet(), FLUSH_AFTER_MS).unref();
+    }
+  }
+
+  /** A batch append is a few ms of CPU on this event loop: not in the middle of a token stream, if it can wait. */
+  private flushWhenQuiet() {
+    this.timer = undefined;
+    if (foregroundWork.busy && this.oldestAt !== undefined && Date.now() - this.oldestAt < MAX_DEFER_MS) {
+      this.timer = setTimeout(() => this.flushWhenQuiet(), DEFER_STEP_MS).unref();
+      return;
+    }
+    void this.flush();
   }
 
   /** One batch at a time (appends are serialised anyway); a failed batch goes back to the front. */
   private flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.oldestAt = undefined;
     this.flushing = this.flushing.then(async () => {
       const batch = this.queue.splice(0, FLUSH_AT);
       if (!batch.length) return;

@@ -9,6 +9,7 @@ import { firstStepContext, firstTurnContext } from '../../activities/chat/turn-c
 import { createProviders } from '../../activities/llm/provider.factory';
 import { AppConfig } from '../../shared/config/app-config';
 import { ChatTurn } from '../../shared/persistence/entities';
+import { foregroundWork } from '../../shared/observability/foreground-work';
 import { InjectRedis } from '../../shared/redis/redis.module';
 import { encodeTurnEvent, turnStreamKey, type TurnEvent } from '../../shared/streams/turn-events';
 import { ABORTS_CHANNEL, LEASE_MS, LEASE_RENEW_MS, leaseKey, LeaseHolderWrites, renewLease, type TurnDraft } from '../../shared/streams/turn-handoff';
@@ -98,9 +99,11 @@ export class FirstStepStreamer implements OnModuleInit, OnModuleDestroy {
     const run: Running = { abort: new AbortController(), lost: false, announcedId: String(replies[0][1]) };
     this.running.set(turn.id, run);
     const relayFromRedis = this.relay.feedLocally(key);
+    const foreground = foregroundWork.begin();
     void this.stream(turn, candidate, request, run).finally(() => {
       this.running.delete(turn.id);
       relayFromRedis();
+      foreground();
     });
     return true;
   }
