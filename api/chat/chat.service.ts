@@ -123,6 +123,13 @@ export class ChatService {
     return turn;
   }
 
+  /** Id and status of the caller's turn, as a plain row (404 as ownedTurn). */
+  async ownedTurnState(principal: Principal, turnId: string): Promise<{ id: string; status: TurnStatus }> {
+    const [row] = await this.em.getConnection().execute<{ id: string; status: TurnStatus }[]>('select id, status from chat_turns where id = ? and user_id = ?', [turnId, principal.userId]);
+    if (!row) throw Problems.notFound('Chat turn');
+    return row;
+  }
+
   async cancel(principal: Principal, turnId: string): Promise<ChatTurnDto> {
     const turn = await this.ownedTurn(principal, turnId);
     if (turn.status === TurnStatus.Running) {

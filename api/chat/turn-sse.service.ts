@@ -31,16 +31,19 @@ export class TurnSseService {
     if (lastEventId !== undefined && !isStreamId(lastEventId)) {
       throw Problems.badRequest('Last-Event-ID must be an event id this API sent', [{ field: 'Last-Event-ID', message: 'invalid' }]);
     }
-    const turn = await this.chat.ownedTurn(principal, turnId);
+    // Followers reconnect often and may stay for hours: a plain row, no entity, unless the turn is over.
+    const owned = await this.chat.ownedTurnState(principal, turnId);
+    const turn = owned.status === TurnStatus.Running ? owned : await this.chat.ownedTurn(principal, turnId);
     await this.stream(turn, lastEventId ?? '0', reply);
   }
 
-  private async stream(turn: ChatTurn, fromId: string, reply: FastifyReply) {
+  private async stream(turn: Pick<ChatTurn, 'id' | 'status'> | ChatTurn, fromId: string, reply: FastifyReply) {
     const key = turnStreamKey(turn.id);
     // Past retention the stream is gone; a finished turn is then answered from Postgres.
     if (turn.status !== TurnStatus.Running && !(await this.redis.exists(key))) {
       const sse = new SseStream(reply, { 'x-turn-id': turn.id });
-      const dto = await this.chat.describe(turn);
+      // Only a finished turn gets here, and follow() loaded those whole.
+      const dto = await this.chat.describe(turn as ChatTurn);
       sse.send(turn.status === TurnStatus.Completed ? 'done' : turn.status === TurnStatus.Cancelled ? 'cancelled' : 'error', dto);
       sse.end();
       return;
