@@ -95,6 +95,8 @@ export class FirstStepStreamer implements OnModuleInit, OnModuleDestroy {
     const multi = this.redis.multi().xadd(key, '*', ...encodeTurnEvent(announce)).expire(key, this.models.streamRetentionSeconds);
     if (candidate) multi.set(leaseKey(turn.id), this.holder, 'PX', LEASE_MS, 'NX');
     const replies = (await multi.exec()) ?? [];
+    const [appendFailure] = replies[0] ?? [new Error('the turn event was not appended')];
+    if (appendFailure) throw appendFailure;
     if (!candidate || replies[2]?.[1] !== 'OK') return false;
     const run: Running = { abort: new AbortController(), lost: false, announcedId: String(replies[0][1]) };
     this.running.set(turn.id, run);
@@ -134,6 +136,7 @@ export class FirstStepStreamer implements OnModuleInit, OnModuleDestroy {
     let n = Number(seq);
     let appended: Promise<unknown> = Promise.resolve();
     const token = (delta: string) => {
+      if (run.lost) return;
       const id = `${ms}-${++n}`;
       this.relay.deliverLocal(key, id, { type: 'token', data: { text: delta } });
       const sent = this.writes.token(key, turn.id, id, delta).then((stored) => {
@@ -181,13 +184,15 @@ export class FirstStepStreamer implements OnModuleInit, OnModuleDestroy {
   }
 
   private async renewLeases() {
-    for (const [turnId, run] of this.running) {
-      if (run.lost) continue;
-      const ok = await renewLease(this.redis, turnId, this.holder).catch(() => true);
-      if (!ok) {
-        run.lost = true;
-        run.abort.abort();
-      }
-    }
+    const renewals = [...this.running].filter(([, run]) => !run.lost);
+    await Promise.all(
+      renewals.map(async ([turnId, run]) => {
+        // A Redis hiccup is not a lost lease: the next renewal (within the 3 s) decides.
+        if (!(await renewLease(this.redis, turnId, this.holder).catch(() => true))) {
+          run.lost = true;
+          run.abort.abort();
+        }
+      }),
+    );
   }
 }
