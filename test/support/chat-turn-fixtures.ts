@@ -4,7 +4,7 @@ import Redis from 'ioredis';
 import { createReplyProviders } from '../../activities/chat/llm-reply-providers';
 import type { ReplyCandidate, ReplyProviders, ReplyRequest } from '../../activities/chat/reply-provider';
 import type { ProviderEvent } from '../../activities/llm/provider.types';
-import { ChatTurn, Conversation, Message, MessageRole, User } from '../../shared/persistence/entities';
+import { ChatTurn, Conversation, Message, MessageRole, UsageRecord, User } from '../../shared/persistence/entities';
 import { mikroOrmConfig } from '../../shared/persistence/mikro-orm.config';
 import { decodeTurnEvent, turnStreamKey, TurnEvent } from '../../shared/streams/turn-events';
 import type { ChatTurnInput } from '../../workflows/chat-turn/chat-turn.contract';
@@ -47,6 +47,16 @@ export async function seedTurn(orm: MikroORM, model: string, text = 'hello from 
 }
 
 /** Every event on a turn's Redis stream, oldest first. */
+/** What a turn left in Postgres: its row, its final assistant message(s) and its usage rows. */
+export async function storedTurn(orm: MikroORM, turnId: string) {
+  const em = orm.em.fork();
+  return {
+    turn: await em.findOneOrFail(ChatTurn, turnId),
+    assistant: await em.find(Message, { turnId, role: MessageRole.Assistant }),
+    usage: await em.find(UsageRecord, { sourceId: turnId }),
+  };
+}
+
 export async function turnEvents(redis: Redis, turnId: string): Promise<TurnEvent[]> {
   const entries = await redis.xrange(turnStreamKey(turnId), '-', '+');
   return entries.map(([, fields]) => decodeTurnEvent(fields)!);

@@ -5,12 +5,12 @@ import { Worker } from '@temporalio/worker';
 import type Redis from 'ioredis';
 import { createChatActivities } from '../../activities/chat/chat-turn.activities';
 import { TurnHandoffWaiter } from '../../activities/chat/turn-handoff-waiter';
-import { ChatTurn, Message, MessageRole, UsageRecord, User } from '../../shared/persistence/entities';
+import { User } from '../../shared/persistence/entities';
 import { encodeTurnEvent, turnStreamKey } from '../../shared/streams/turn-events';
 import { acquireLease, LeaseHolderWrites, type TurnDraft } from '../../shared/streams/turn-handoff';
 import { chatTurnWorkflow } from '../../workflows';
 import { chatTurnWorkflowId, type ChatTurnInput } from '../../workflows/chat-turn/chat-turn.contract';
-import { openStores, scriptedCandidate, ScriptedReplyProviders, seedTurn, turnEvents, visibleText, words } from '../support/chat-turn-fixtures';
+import { openStores, scriptedCandidate, ScriptedReplyProviders, seedTurn, storedTurn, turnEvents, visibleText, words } from '../support/chat-turn-fixtures';
 import { localTemporal, workflowsPath } from '../support/temporal-env';
 
 const HOLDER = 'spec-api-process';
@@ -74,14 +74,7 @@ describe('chatTurn workflow adopting a first step streamed by the API', () => {
 
   const run = (input: ChatTurnInput) => env.client.workflow.execute(chatTurnWorkflow, { taskQueue, workflowId: chatTurnWorkflowId(input.turnId), args: [input] });
 
-  async function stored(turnId: string) {
-    const em = orm.em.fork();
-    return {
-      turn: await em.findOneOrFail(ChatTurn, turnId),
-      assistant: await em.find(Message, { turnId, role: MessageRole.Assistant }),
-      usage: await em.find(UsageRecord, { sourceId: turnId }),
-    };
-  }
+  const stored = (turnId: string) => storedTurn(orm, turnId);
 
   const complete = (text: string): TurnDraft => ({ status: 'complete', candidateIndex: 0, text, inputTokens: 6, outputTokens: 2, finishReason: 'stop' });
 

@@ -6,10 +6,10 @@ import { Worker } from '@temporalio/worker';
 import type Redis from 'ioredis';
 import { createChatActivities } from '../../activities/chat/chat-turn.activities';
 import { ProviderError } from '../../activities/llm/provider.error';
-import { ChatTurn, Message, MessageRole, UsageRecord, User } from '../../shared/persistence/entities';
+import { User } from '../../shared/persistence/entities';
 import { chatTurnWorkflow } from '../../workflows';
 import { chatTurnWorkflowId, ChatTurnInput, GenerateReplyResult } from '../../workflows/chat-turn/chat-turn.contract';
-import { openStores, scriptedCandidate, ScriptedReplyProviders, seedTurn, turnEvents, visibleText, words } from '../support/chat-turn-fixtures';
+import { openStores, scriptedCandidate, ScriptedReplyProviders, seedTurn, storedTurn, turnEvents, visibleText, words } from '../support/chat-turn-fixtures';
 import { localTemporal, workflowsPath } from '../support/temporal-env';
 
 // Real Temporal (local CLI dev server), the stack's real Postgres and Redis; only the LLM layer is scripted.
@@ -60,13 +60,7 @@ describe('chatTurn workflow', () => {
   const generateReplyDirectly = (input: ChatTurnInput, attempt: number) =>
     new MockActivityEnvironment({ attempt }).run<[ChatTurnInput], GenerateReplyResult, typeof activities.generateReply>(activities.generateReply, input);
 
-  async function stored(turnId: string) {
-    const em = orm.em.fork();
-    const turn = await em.findOneOrFail(ChatTurn, turnId);
-    const assistant = await em.find(Message, { turnId, role: MessageRole.Assistant });
-    const usage = await em.find(UsageRecord, { sourceId: turnId });
-    return { turn, assistant, usage };
-  }
+  const stored = (turnId: string) => storedTurn(orm, turnId);
 
   it('falls back after a retryable mid-stream failure: reset, the fallback text, usage billed to the fallback', async () => {
     const model = providers.chain('fallback', [
