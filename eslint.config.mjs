@@ -88,6 +88,16 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // What both the API and the workers use lives in shared/: the API never reaches into activities/.
+    files: ['api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '(?:\\.\\./)+activities(?:/|$)', message: 'api/** must not import activities/: move what both sides use to shared/.' }] },
+      ],
+    },
+  },
+  {
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: workflowSandboxPatterns }],

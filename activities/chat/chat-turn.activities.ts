@@ -5,11 +5,11 @@ import { ChatTurn, Message, MessageRole, ToolRun, TurnStatus, UsageRecord } from
 import type { TurnUsage } from '../../shared/streams/turn-events';
 import type { TurnDraft } from '../../shared/streams/turn-handoff';
 import { addUsd, CANCELLED_REPLY, DEFAULT_MAX_TOOL_STEPS, type FinishTurnInput, type GenerateReplyInput, type GenerateReplyResult, type PlannedToolCall, type StepUsage, type ToolOutcome } from '../../workflows/chat-turn/chat-turn.contract';
-import { settleTurnBilling } from '../billing/turn-billing';
-import { loadTurnContext } from './turn-context';
-import { costUsd } from './cost';
-import type { ToolCall } from '../llm/provider.types';
-import type { ClassifiedProviderError, ReplyCandidate, ReplyProviders } from './reply-provider';
+import { settleTurnBilling } from '../../shared/billing/turn-billing';
+import { loadTurnContext } from '../../shared/chat/turn-context';
+import { costUsd } from '../../shared/chat/cost';
+import type { ToolCall } from '../../shared/llm/provider.types';
+import type { ClassifiedProviderError, ReplyCandidate, ReplyProviders } from '../../shared/chat/reply-provider';
 import { TurnHandoffWaiter } from './turn-handoff-waiter';
 import { TurnStreamWriter } from './turn-stream-writer';
 import { eventResult, loadTurnTools, planToolCalls, stepMessageId, toolDefinitions, toolMessageId, toolMessageText, type TurnTool } from './turn-tools';

@@ -7,9 +7,9 @@ import {
   type SummarizeConversationInput,
   type SummarizeConversationResult,
 } from '../../workflows/summarize-conversation/summarize-conversation.contract';
-import { ProviderError } from '../llm/provider.error';
-import { costUsd } from './cost';
-import type { ClassifiedProviderError, ReplyCandidate, ReplyProviders } from './reply-provider';
+import { ProviderError } from '../../shared/llm/provider.error';
+import { costUsd } from '../../shared/chat/cost';
+import type { ClassifiedProviderError, ReplyCandidate, ReplyProviders } from '../../shared/chat/reply-provider';
 import { SUMMARY_MAX_TOKENS, summaryRequest } from './summary-prompt';
 
 export interface SummarizeActivityDeps {

@@ -1,5 +1,5 @@
-import type { ChatMessage } from '../llm/provider.types';
-import { estimateTokens, fitContext } from './context-window';
+import type { ChatMessage } from '../../shared/llm/provider.types';
+import { estimateTokens, fitContext } from '../../shared/chat/context-window';
 
 export const SUMMARY_MAX_TOKENS = 300;
 

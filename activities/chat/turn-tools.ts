@@ -5,7 +5,7 @@ import addFormats from 'ajv-formats';
 import { Tool, ToolVersion } from '../../shared/persistence/entities';
 import { chatToolRunWorkflowId, type PlannedToolCall } from '../../workflows/chat-turn/chat-turn.contract';
 import { toolSpecOf } from '../../shared/tools/tool-spec';
-import type { ToolCall, ToolDefinition } from '../llm/provider.types';
+import type { ToolCall, ToolDefinition } from '../../shared/llm/provider.types';
 
 /** A tool offered to the model in a turn: its live registry row and the version new runs use. */
 export interface TurnTool {

@@ -3,7 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ExpressionError, evaluateExpression, renderTemplates } from '../../shared/workflow-definitions/expressions';
 import { WorkflowDefinition, WorkflowDefinitionVersion } from '../../shared/persistence/entities';
 import type { ToolNodeCall, WorkflowSpec } from '../../workflows/declarative-run/declarative-run.contract';
-import type { ReplyProviders } from '../chat/reply-provider';
+import type { ReplyProviders } from '../../shared/chat/reply-provider';
 import type { SafeHttpClient } from '../tools/safe-http/safe-http.client';
 import { prepareToolNode } from './tool-node';
 

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import { configuredProviderNames } from '../../activities/llm/provider.factory';
+import { configuredProviderNames } from '../../shared/llm/provider.factory';
 import { BudgetScopeRef, BudgetState, claimAlerts, periodEnd, reserveBudgets } from '../../shared/billing/budget-ledger';
 import { AppConfig } from '../../shared/config/app-config';
 import { ProviderName, providerChain } from '../../shared/domain/model-registry';

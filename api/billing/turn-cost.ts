@@ -1,4 +1,4 @@
-import { costUsd } from '../../activities/chat/cost';
+import { costUsd } from '../../shared/chat/cost';
 import type { ModelInfo } from '../../shared/domain/model-registry';
 import { fromUnits, toUnits } from '../../shared/billing/usd';
 

@@ -82,6 +82,8 @@ export type ErrorCode =
   | 'conflict'
   | 'bad_request'
   | 'unavailable'
+  /** A provider failed or timed out (HTTP 502/504). */
+  | 'upstream'
   | 'internal';
 
 export interface PresenceUser {

@@ -6,6 +6,7 @@ import { ChatTurn, Message, TurnStatus } from '../../shared/persistence/entities
 import { InjectRedis } from '../../shared/redis/redis.module';
 import { TERMINAL_EVENTS, turnStreamKey } from '../../shared/streams/turn-events';
 import { Authenticator } from '../common/auth/authenticator.service';
+import { problemOfKnownError } from '../common/problem/known-errors';
 import { ProblemException, Problems } from '../common/problem/problem.exception';
 import { ChatService } from '../chat/chat.service';
 import { TurnStreamRelay } from '../chat/turn-stream-relay.service';
@@ -191,8 +192,9 @@ export class ChatWsService {
 }
 
 /** Maps what a handler threw to an `error` frame's code and message (never internals). */
-export function errorFrameOf(err: unknown): { code: ErrorCode; message: string } | undefined {
-  if (err instanceof ChatWsError) return { code: err.code, message: err.message };
+export function errorFrameOf(thrown: unknown): { code: ErrorCode; message: string } | undefined {
+  if (thrown instanceof ChatWsError) return { code: thrown.code, message: thrown.message };
+  const err = thrown instanceof HttpException ? thrown : (problemOfKnownError(thrown) ?? thrown);
   if (err instanceof ProblemException || err instanceof HttpException) {
     const status = err.getStatus();
     const detail = err instanceof ProblemException ? (err.detail ?? err.title) : err.message;
@@ -218,6 +220,9 @@ function codeOf(status: number): ErrorCode {
       return 'rate_limited';
     case 503:
       return 'unavailable';
+    case 502:
+    case 504:
+      return 'upstream';
     default:
       return status < 500 ? 'bad_request' : 'internal';
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { configuredProviderNames } from '../../activities/llm/provider.factory';
+import { configuredProviderNames } from '../../shared/llm/provider.factory';
 import { AppConfig } from '../../shared/config/app-config';
 import { defaultModelId, NoProviderForModelError, ProviderName, providerChain, UnknownModelError } from '../../shared/domain/model-registry';
 import { Problems } from '../common/problem/problem.exception';

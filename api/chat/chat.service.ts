@@ -14,7 +14,7 @@ import { SA } from '../../temporal/search-attributes';
 import { TemporalClient } from '../../temporal/temporal-client.module';
 import type { chatTurnWorkflow } from '../../workflows';
 import { CHAT_TURN_WORKFLOW, chatTurnWorkflowId, ChatTurnInput, type ChatTurnResult } from '../../workflows/chat-turn/chat-turn.contract';
-import { settleTurnBilling } from '../../activities/billing/turn-billing';
+import { settleTurnBilling } from '../../shared/billing/turn-billing';
 import { BudgetService } from '../billing/budget.service';
 import { estimateTurnCostUsd } from '../../shared/policies/cost-estimate';
 import { PolicyService } from '../admin/policy.service';

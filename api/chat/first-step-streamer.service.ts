@@ -3,11 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
-import { createReplyProviders } from '../../activities/chat/llm-reply-providers';
-import type { ReplyCandidate, ReplyProviders } from '../../activities/chat/reply-provider';
-import { firstStepContext, firstTurnContext } from '../../activities/chat/turn-context';
-import { createProviders } from '../../activities/llm/provider.factory';
+import { createReplyProviders } from '../../shared/chat/llm-reply-providers';
+import type { ReplyCandidate, ReplyProviders } from '../../shared/chat/reply-provider';
+import { firstStepContext, firstTurnContext } from '../../shared/chat/turn-context';
+import { createProviders } from '../../shared/llm/provider.factory';
 import { AppConfig } from '../../shared/config/app-config';
+import { NoProviderForModelError, UnknownModelError } from '../../shared/domain/model-registry';
 import { ChatTurn } from '../../shared/persistence/entities';
 import { foregroundWork } from '../../shared/observability/foreground-work';
 import { InjectRedis } from '../../shared/redis/redis.module';
@@ -113,9 +114,19 @@ export class FirstStepStreamer implements OnModuleInit, OnModuleDestroy {
   /** The provider to call here, if the turn qualifies. */
   private candidateFor(turn: ChatTurn, request: { tools?: string[] }): ReplyCandidate | undefined {
     if (!this.settings.current.chatStreamFromApi || request.tools?.length) return undefined;
-    const candidate = this.providers.candidates(turn.model)[0];
+    const candidate = this.hostedCandidates(turn.model)[0];
     // A chain starting at the local model (or a provider not configured here) stays in the workers.
     return candidate && candidate.model === this.models.chainHead(turn.model)?.id ? candidate : undefined;
+  }
+
+  /** This process's hosted candidates for a model; none when only the workers' local model serves it. */
+  private hostedCandidates(model: string): ReplyCandidate[] {
+    try {
+      return this.providers.candidates(model);
+    } catch (err) {
+      if (err instanceof NoProviderForModelError || err instanceof UnknownModelError) return [];
+      throw err;
+    }
   }
 
   /** Stops a turn streaming in this process (the cancel route also tells the others and the workflow). */

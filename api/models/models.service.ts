@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { configuredProviderNames } from '../../activities/llm/provider.factory';
+import { configuredProviderNames } from '../../shared/llm/provider.factory';
 import { AppConfig } from '../../shared/config/app-config';
 import { Permission } from '../../shared/domain/roles';
 import { findModel, MODELS, ModelInfo, NoProviderForModelError, ProviderName, providerChain, UnknownModelError } from '../../shared/domain/model-registry';

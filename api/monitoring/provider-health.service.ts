@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { Injectable } from '@nestjs/common';
-import { configuredProviderNames } from '../../activities/llm/provider.factory';
+import { configuredProviderNames } from '../../shared/llm/provider.factory';
 import { AppConfig } from '../../shared/config/app-config';
 import type { ComponentHealthDto } from './dto/health.dto';
 

@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { configuredProviderNames } from '../../activities/llm/provider.factory';
+import { configuredProviderNames } from '../../shared/llm/provider.factory';
 import { AppConfig } from '../../shared/config/app-config';
 import { defaultModelId, NoProviderForModelError, ProviderName, providerChain, UnknownModelError } from '../../shared/domain/model-registry';
 import { currentRequestId } from '../../shared/observability/request-context';

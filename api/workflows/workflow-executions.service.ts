@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { WorkflowFailedError, WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { configuredProviderNames } from '../../activities/llm/provider.factory';
+import { configuredProviderNames } from '../../shared/llm/provider.factory';
 import { AppConfig } from '../../shared/config/app-config';
 import { defaultModelId, ProviderName } from '../../shared/domain/model-registry';
 import { currentRequestId } from '../../shared/observability/request-context';

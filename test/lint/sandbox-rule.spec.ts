@@ -56,6 +56,9 @@ for (const [name, code] of Object.entries(allowed)) snippet(name, `${code}\n`);
 
 // Outside workflows/ the same imports are fine.
 snippet('outsideSandbox', `import { readFileSync } from 'node:fs';\nimport Redis from 'ioredis';\nexport const x = [readFileSync, Redis];\n`, 'activities/__lint__/probe.ts');
+// The API never imports activities/ (even for types): what both sides use lives in shared/.
+snippet('apiImportsActivity', `import type { X } from '../../activities/chat/turn-tools';\nexport type Y = X;\n`, 'api/__lint__/probe.ts');
+snippet('apiImportsShared', `import type { ChatProvider } from '../../shared/llm/provider.types';\nexport type Y = ChatProvider;\n`, 'api/__lint__/probe.ts');
 // And no-floating-promises holds everywhere.
 snippet('floating', `async function work(): Promise<void> {}\nwork();\n`, 'shared/__lint__/probe.ts');
 snippet('floatingInWorkflow', `async function work(): Promise<void> {}\nexport function wf() {\n  work();\n}\n`);
@@ -102,6 +105,18 @@ describe('workflow sandbox lint rule', () => {
 
   it('does not apply outside workflows/**', () => {
     expect(rule('outsideSandbox', 'no-restricted-imports')).toEqual([]);
+  });
+});
+
+describe('api boundary lint rule', () => {
+  it('rejects an import of activities/ from api/**', () => {
+    const hits = rule('apiImportsActivity', 'no-restricted-imports');
+    expect(hits).toHaveLength(1);
+    expect(hits[0].message).toMatch(/shared\//);
+  });
+
+  it('allows shared/ from api/**', () => {
+    expect(rule('apiImportsShared', 'no-restricted-imports')).toEqual([]);
   });
 });
 

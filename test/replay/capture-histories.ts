@@ -9,7 +9,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createTransport } from 'nodemailer';
 import { createChatActivities } from '../../activities/chat/chat-turn.activities';
 import { createSummarizeActivities } from '../../activities/chat/summarize.activities';
-import { ProviderError } from '../../activities/llm/provider.error';
+import { ProviderError } from '../../shared/llm/provider.error';
 import { createEmailActivities } from '../../activities/notifications/email.activities';
 import { User } from '../../shared/persistence/entities';
 import { chatTurnWorkflow, sendEmailWorkflow, summarizeConversationWorkflow } from '../../workflows';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/postgresql';
 import Redis from 'ioredis';
-import { createReplyProviders } from '../../activities/chat/llm-reply-providers';
-import type { ReplyCandidate, ReplyProviders, ReplyRequest } from '../../activities/chat/reply-provider';
-import type { ProviderEvent } from '../../activities/llm/provider.types';
+import { createReplyProviders } from '../../shared/chat/llm-reply-providers';
+import type { ReplyCandidate, ReplyProviders, ReplyRequest } from '../../shared/chat/reply-provider';
+import type { ProviderEvent } from '../../shared/llm/provider.types';
 import { ChatTurn, Conversation, Message, MessageRole, UsageRecord, User } from '../../shared/persistence/entities';
 import { mikroOrmConfig } from '../../shared/persistence/mikro-orm.config';
 import { decodeTurnEvent, turnStreamKey, TurnEvent } from '../../shared/streams/turn-events';

@@ -5,7 +5,7 @@ import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/te
 import { Worker } from '@temporalio/worker';
 import type Redis from 'ioredis';
 import { createChatActivities } from '../../activities/chat/chat-turn.activities';
-import { ProviderError } from '../../activities/llm/provider.error';
+import { ProviderError } from '../../shared/llm/provider.error';
 import { User } from '../../shared/persistence/entities';
 import { chatTurnWorkflow } from '../../workflows';
 import { chatTurnWorkflowId, ChatTurnInput, GenerateReplyResult } from '../../workflows/chat-turn/chat-turn.contract';

@@ -3,10 +3,10 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { ReplyRequest } from '../../activities/chat/reply-provider';
+import type { ReplyRequest } from '../../shared/chat/reply-provider';
 import { createSummarizeActivities } from '../../activities/chat/summarize.activities';
 import { summaryRequest } from '../../activities/chat/summary-prompt';
-import { ProviderError } from '../../activities/llm/provider.error';
+import { ProviderError } from '../../shared/llm/provider.error';
 import { Conversation, Message, MessageRole, UsageRecord, User } from '../../shared/persistence/entities';
 import { summarizeConversationWorkflow } from '../../workflows';
 import {

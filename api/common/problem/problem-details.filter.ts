@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { problemOfKnownError } from './known-errors';
 import { ProblemBody, ProblemException } from './problem.exception';
 
 const TITLES: Record<number, string> = {
@@ -24,7 +25,8 @@ function isClientFastifyError(err: unknown): err is { statusCode: number; messag
   return typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500;
 }
 
-export function toProblem(exception: unknown, instance?: string, requestId?: string): { body: ProblemBody; headers: Record<string, string> } {
+export function toProblem(thrown: unknown, instance?: string, requestId?: string): { body: ProblemBody; headers: Record<string, string> } {
+  const exception = thrown instanceof HttpException ? thrown : (problemOfKnownError(thrown) ?? thrown);
   let status = HttpStatus.INTERNAL_SERVER_ERROR;
   let title = TITLES[500];
   let detail: string | undefined = 'An unexpected error occurred; it has been logged.';

@@ -1,6 +1,6 @@
-import { AnthropicProvider } from '../../../activities/llm/anthropic.provider';
-import { ProviderError } from '../../../activities/llm/provider.error';
-import type { ProviderEvent } from '../../../activities/llm/provider.types';
+import { AnthropicProvider } from '../../../shared/llm/anthropic.provider';
+import { ProviderError } from '../../../shared/llm/provider.error';
+import type { ProviderEvent } from '../../../shared/llm/provider.types';
 import { collect, sseHeaders, startWireServer, writeFrames, type WireServer } from './wire-server';
 
 // Frames as api.anthropic.com sends them for POST /v1/messages with stream: true.

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { loadLocalModel, unloadLocalModel } from '../../../activities/llm/local/local-model.loader';
-import { LocalProvider } from '../../../activities/llm/local/local.provider';
-import type { ProviderEvent } from '../../../activities/llm/provider.types';
+import { loadLocalModel, unloadLocalModel } from '../../../shared/llm/local/local-model.loader';
+import { LocalProvider } from '../../../shared/llm/local/local.provider';
+import type { ProviderEvent } from '../../../shared/llm/provider.types';
 
 // The real model `./dev install` puts in place (Gemma 3 270M, Q4_K_M): no mock, nothing skipped.
 const model = {

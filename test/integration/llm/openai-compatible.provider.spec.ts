@@ -1,6 +1,6 @@
-import { OpenAiCompatibleProvider } from '../../../activities/llm/openai-compatible.provider';
-import { ProviderError } from '../../../activities/llm/provider.error';
-import type { ProviderEvent } from '../../../activities/llm/provider.types';
+import { OpenAiCompatibleProvider } from '../../../shared/llm/openai-compatible.provider';
+import { ProviderError } from '../../../shared/llm/provider.error';
+import type { ProviderEvent } from '../../../shared/llm/provider.types';
 import { collect, sseHeaders, startWireServer, writeFrames, type WireServer } from './wire-server';
 
 // Chunks as api.openai.com sends them for stream: true with stream_options.include_usage.

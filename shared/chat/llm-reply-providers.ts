@@ -1,4 +1,4 @@
-import { NoProviderForModelError, ProviderName, providerChain, UnknownModelError } from '../../shared/domain/model-registry';
+import { NoProviderForModelError, ProviderName, providerChain, UnknownModelError } from '../domain/model-registry';
 import { isProviderError } from '../llm/provider.error';
 import type { ChatProvider } from '../llm/provider.types';
 import type { ClassifiedProviderError, ReplyProviders } from './reply-provider';

@@ -1,5 +1,5 @@
-import type { AppConfig } from '../../shared/config/app-config';
-import type { ProviderName } from '../../shared/domain/model-registry';
+import type { AppConfig } from '../config/app-config';
+import type { ProviderName } from '../domain/model-registry';
 import { AnthropicProvider } from './anthropic.provider';
 import { LocalProvider } from './local/local.provider';
 import { OpenAiCompatibleProvider } from './openai-compatible.provider';

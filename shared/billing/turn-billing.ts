@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { settleReservations } from '../../shared/billing/budget-ledger';
-import { consumeCredits } from '../../shared/billing/credit-ledger';
+import { settleReservations } from './budget-ledger';
+import { consumeCredits } from './credit-ledger';
 
 export interface TurnCharge {
   /** The turn id: reservations and credit draws are keyed by it. */

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ChatTurn, Message, MessageRole } from '../../shared/persistence/entities';
+import { ChatTurn, Message, MessageRole } from '../persistence/entities';
 import type { ChatMessage } from '../llm/provider.types';
 import { estimateTokens, fitContext } from './context-window';
 
