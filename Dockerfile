@@ -8,7 +8,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 
-# ---- build: compile, bundle the workflows once, then drop dev dependencies
+# ---- build: compile, bundle the workflows and the web console once, then drop dev dependencies
 FROM deps AS build
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY api ./api
@@ -19,6 +19,7 @@ COPY shared ./shared
 COPY temporal ./temporal
 RUN npx nest build \
  && node dist/temporal/bundle-workflows.cli.js \
+ && node api/console/build-console.mjs \
  && npm prune --omit=dev --no-audit --no-fund --loglevel=error
 
 # ---- runtime

@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { AppConfig, loadConfig } from '../shared/config/app-config';
 import { runWithRequestId } from '../shared/observability/request-context';
 import { AppModule } from './app.module';
+import { registerConsole } from './console/console.static';
 import { requestIdOf } from './common/logging/logging.module';
 import { API_PREFIX, setupOpenApi } from './common/openapi';
 import { toProblem } from './common/problem/problem-details.filter';
@@ -45,6 +46,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
 
   if (config.SWAGGER_ENABLED) setupOpenApi(app);
+  await registerConsole(app, config);
   return app;
 }
 

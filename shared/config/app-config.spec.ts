@@ -36,4 +36,12 @@ describe('loadConfig', () => {
     const config = loadConfig({ ...VALID, HOME: '/root', PATH: '/usr/bin' }) as unknown as Record<string, unknown>;
     expect(config.HOME).toBeUndefined();
   });
+
+  it('takes TEMPORAL_UI_URL only as an http(s) URL', () => {
+    expect(loadConfig(VALID).TEMPORAL_UI_URL).toBeUndefined();
+    expect(loadConfig({ ...VALID, TEMPORAL_UI_URL: 'http://127.0.0.1:8233' }).TEMPORAL_UI_URL).toBe('http://127.0.0.1:8233');
+    for (const bad of ['javascript:alert(1)', '127.0.0.1:8233', 'not a url']) {
+      expect(() => loadConfig({ ...VALID, TEMPORAL_UI_URL: bad })).toThrow(/TEMPORAL_UI_URL must be an http\(s\) URL/);
+    }
+  });
 });

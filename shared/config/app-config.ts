@@ -7,6 +7,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  IsUrl,
   Matches,
   Max,
   Min,
@@ -128,6 +129,10 @@ export class AppConfig {
   @Transform(toBool) @IsBoolean()
   SWAGGER_ENABLED = true;
 
+  /** The Temporal Web UI, linked from the web console; unset: no link. */
+  @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'TEMPORAL_UI_URL must be an http(s) URL' })
+  TEMPORAL_UI_URL?: string;
+
   /** Audit events older than this are deleted daily; the last one deleted becomes the chain's signed anchor. */
   @Type(() => Number) @IsInt() @Min(1)
   AUDIT_RETENTION_DAYS = 365;
@@ -197,7 +202,7 @@ function describe(errors: ValidationError[]): string[] {
 
 // Declared without a default, so absent from `new AppConfig()`'s own keys.
 const REQUIRED_KEYS = ['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'JWT_SECRET', 'DATA_ENCRYPTION_KEY'];
-const OPTIONAL_KEYS = ['ADMIN_EMAIL', 'ADMIN_PASSWORD', 'OPENAI_COMPATIBLE_BASE_URL', 'OPENAI_API_KEY', 'OPENROUTER_API_KEY', 'ANTHROPIC_API_KEY'];
+const OPTIONAL_KEYS = ['TEMPORAL_UI_URL', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'OPENAI_COMPATIBLE_BASE_URL', 'OPENAI_API_KEY', 'OPENROUTER_API_KEY', 'ANTHROPIC_API_KEY'];
 
 /** Validates the environment; throws one error naming every missing or invalid variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
