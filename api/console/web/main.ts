@@ -458,7 +458,8 @@ async function stopTurn(): Promise<void> {
   ui.stop.disabled = true;
   try {
     await api.post(`/chat/turns/${encodeURIComponent(turn.turnId)}/cancel`);
-    say('Stopping…');
+    // The `cancelled` event may have arrived (and been reported) first.
+    if (turn && !isFinished(turn)) say('Stopping…');
   } catch (err) {
     say(errorText(err), true);
     ui.stop.disabled = false;

@@ -1,0 +1,157 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { api } from '../support/api-client';
+import { registerUser, TestAccount } from '../support/accounts';
+import { stack } from '../support/stack';
+import { StubLlmServer } from '../support/stub-llm-server';
+import { stubModel, STUB_LLM_PORT } from '../support/stub-llm';
+
+// The web console in Debian's Chromium (./dev test installs it), driven by playwright-core: nothing
+// downloads a browser. CONSOLE_SCREENSHOT=<file.png> saves a picture of the console after the first chat.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ORIGIN = stack.apiUrl.replace(/\/api\/v3$/, '');
+const FORTY_WORDS = Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ');
+
+describe('web console (Chromium)', () => {
+  const llm = new StubLlmServer();
+  let profile: string;
+  let browser: BrowserContext;
+  let page: Page;
+  let alice: TestAccount;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    await llm.start(STUB_LLM_PORT);
+    alice = await registerUser('console');
+    profile = mkdtempSync(join(tmpdir(), 'console-chromium-'));
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1280, height: 760 },
+    });
+    page = browser.pages()[0] ?? (await browser.newPage());
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await llm.stop();
+  });
+
+  const assistantTexts = () => page.locator('#messages .msg.assistant .text').allTextContents();
+  const live = () => page.locator('#messages .msg.assistant.live');
+
+  async function send(message: string, model: string) {
+    await page.fill('#model', model);
+    await page.fill('#message', message);
+    await page.click('#send');
+  }
+
+  it('serves the page with a strict CSP and its settings outside the API prefix', async () => {
+    const res = await fetch(`${ORIGIN}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const settings = await (await fetch(`${ORIGIN}/console-settings.json`)).json();
+    expect(settings).toMatchObject({ apiBase: '/api/v3', docsUrl: '/api/v3/docs' });
+    // The API's own 404s stay problems.
+    const missing = await fetch(`${ORIGIN}/api/v3/no-such-route`);
+    expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+
+  it('signs in, streams a reply, survives a reload mid-stream (Last-Event-ID) and shows the reply once', async () => {
+    await page.goto(`${ORIGIN}/`);
+    await page.fill('#email', alice.email);
+    await page.fill('#password', alice.password);
+    await page.click('#sign-in');
+    await page.waitForSelector('#composer');
+    await expect(page.locator('#who').textContent()).resolves.toContain(alice.email);
+    expect(await page.locator('#docs-link').getAttribute('href')).toBe('/api/v3/docs');
+
+    await send('resume across a reload', stubModel('slow-60'));
+    // Tokens arrive while the turn runs.
+    await page.waitForFunction(() => (document.querySelector('#messages .msg.assistant.live .text')?.textContent ?? '').split(' ').length >= 4);
+    expect(await live().getAttribute('data-status')).toBe('running');
+
+    const follows: { url: string; lastEventId: string | undefined }[] = [];
+    page.on('request', (req) => {
+      if (/\/chat\/turns\/[^/]+\/stream$/.test(req.url())) follows.push({ url: req.url(), lastEventId: req.headers()['last-event-id'] });
+    });
+    // From the reload on, every text the reply shows must be a prefix of the whole reply: never doubled.
+    await page.addInitScript((whole) => {
+      const w = window as unknown as { __seen: string[]; __bad: string[] };
+      w.__seen = [];
+      w.__bad = [];
+      new MutationObserver(() => {
+        for (const el of document.querySelectorAll('#messages .msg.assistant .text')) {
+          const text = el.textContent ?? '';
+          if (w.__seen.at(-1) !== text) w.__seen.push(text);
+          if (!whole.startsWith(text)) w.__bad.push(text);
+        }
+      }).observe(document, { subtree: true, childList: true, characterData: true });
+    }, FORTY_WORDS);
+    await page.reload();
+    await page.waitForSelector('#messages .msg.assistant[data-status]');
+    await page.waitForFunction((text) => [...document.querySelectorAll('#messages .msg.assistant .text')].some((e) => e.textContent === text), FORTY_WORDS, { timeout: 30_000 });
+    await page.waitForSelector('#messages .msg.assistant.live', { state: 'detached' });
+
+    const seen = await page.evaluate(() => {
+      const w = window as any;
+      return { texts: w.__seen as string[], bad: w.__bad as string[] };
+    });
+    expect(seen.bad).toEqual([]);
+    // The saved part showed at once after the reload, and the rest streamed in after it.
+    const partials = seen.texts.filter((t) => t && t !== FORTY_WORDS);
+    expect(partials.length).toBeGreaterThan(1);
+    expect(partials[0].split(' ').length).toBeGreaterThanOrEqual(4);
+    expect(follows.length).toBeGreaterThanOrEqual(1);
+    expect(follows[0].lastEventId).toMatch(/^\d+-\d+$/);
+    expect(await assistantTexts()).toEqual([FORTY_WORDS]);
+    expect(await page.locator('#messages .msg.user .text').allTextContents()).toEqual(['resume across a reload']);
+    const body = (await page.locator('#messages').textContent()) ?? '';
+    expect(body.split('w39').length - 1).toBe(1);
+    // The conversation appears in the list, and the search box finds it.
+    await page.fill('#search', 'resume across');
+    await page.waitForFunction(() => document.querySelectorAll('#conversations li button').length === 1);
+    await page.fill('#search', 'no such words anywhere');
+    await page.waitForSelector('#conversations li.empty');
+    await page.fill('#search', '');
+    await page.waitForSelector('#conversations li button');
+    // The usage panel counts the turn.
+    await page.waitForFunction(() => /\b1 turns\b/.test(document.querySelector('#usage-totals')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    if (process.env.CONSOLE_SCREENSHOT) await page.screenshot({ path: process.env.CONSOLE_SCREENSHOT });
+  }, 90_000);
+
+  it('stops a running turn with the Stop button; the partial reply is kept', async () => {
+    await page.click('#new-chat');
+    await send('stop me please', stubModel('slow-150'));
+    await page.waitForFunction(() => (document.querySelector('#messages .msg.assistant.live .text')?.textContent ?? '').length > 0);
+    const turnId = await live().getAttribute('data-turn-id');
+    await page.click('#stop');
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Stopped.', undefined, { timeout: 20_000 });
+    const turn = await api('GET', `/chat/turns/${turnId}`, { token: alice.accessToken });
+    expect(turn.body.status).toBe('cancelled');
+    const shown = await assistantTexts();
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).toBe(turn.body.content);
+    expect(shown[0].split(' ').length).toBeLessThan(40);
+    expect(await page.isDisabled('#stop')).toBe(true);
+  }, 60_000);
+
+  it('shows model output as text: markup in a reply is never parsed', async () => {
+    await page.click('#new-chat');
+    const evil = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold</b>';
+    await send(evil, stubModel('echo'));
+    await page.waitForFunction((text) => [...document.querySelectorAll('#messages .msg.assistant .text')].some((e) => e.textContent === text), `You said: ${evil}`);
+    expect(await page.locator('#messages img, #messages script, #messages b').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    // The conversation's title (the first message) is text in the list too.
+    expect(await page.locator('#conversations img').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});
