@@ -2,20 +2,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { randomUUID } from 'node:crypto';
 import { api } from '../support/api-client';
-import { registerUser, TestAccount } from '../support/accounts';
+import { loginAdmin, registerUser, TestAccount } from '../support/accounts';
 import { stack } from '../support/stack';
 import { StubLlmServer } from '../support/stub-llm-server';
 import { stubModel, STUB_LLM_PORT } from '../support/stub-llm';
+import { allowedToolPort, RecordingServer } from '../support/tool-test-servers';
 
 // The web console in Debian's Chromium (./dev test installs it), driven by playwright-core: nothing
-// downloads a browser. CONSOLE_SCREENSHOT=<file.png> saves a picture of the console after the first chat.
+// downloads a browser. CONSOLE_SCREENSHOT=<file.png> saves a picture of the console at the end.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ORIGIN = stack.apiUrl.replace(/\/api\/v3$/, '');
 const FORTY_WORDS = Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ');
 
 describe('web console (Chromium)', () => {
   const llm = new StubLlmServer();
+  const guarded = `console_guarded_${randomUUID().slice(0, 8)}`;
+  let toolServer: RecordingServer;
   let profile: string;
   let browser: BrowserContext;
   let page: Page;
@@ -25,6 +29,17 @@ describe('web console (Chromium)', () => {
   beforeAll(async () => {
     await llm.start(STUB_LLM_PORT);
     alice = await registerUser('console');
+    toolServer = await new RecordingServer((req, reply) => reply(200, JSON.stringify({ city: decodeURIComponent(req.url.split('/')[2]), tempC: 21 }), { 'content-type': 'application/json' })).start(allowedToolPort());
+    const tool = {
+      name: guarded,
+      description: 'Weather for a city, after a human said yes',
+      kind: 'http',
+      inputSchema: { type: 'object', properties: { city: { type: 'string', minLength: 1 } }, required: ['city'], additionalProperties: false },
+      http: { method: 'GET', urlTemplate: `http://127.0.0.1:${allowedToolPort()}/weather/{city}`, headers: {} },
+      timeoutMs: 5000,
+      requiresApproval: true,
+    };
+    expect((await api('POST', '/tools', { token: await loginAdmin(), body: tool })).status).toBe(201);
     profile = mkdtempSync(join(tmpdir(), 'console-chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -38,6 +53,7 @@ describe('web console (Chromium)', () => {
 
   afterAll(async () => {
     await browser?.close();
+    await toolServer?.stop();
     if (profile) rmSync(profile, { recursive: true, force: true });
     await llm.stop();
   });
@@ -45,8 +61,9 @@ describe('web console (Chromium)', () => {
   const assistantTexts = () => page.locator('#messages .msg.assistant .text').allTextContents();
   const live = () => page.locator('#messages .msg.assistant.live');
 
-  async function send(message: string, model: string) {
+  async function send(message: string, model: string, tools = '') {
     await page.fill('#model', model);
+    await page.fill('#tools', tools);
     await page.fill('#message', message);
     await page.click('#send');
   }
@@ -123,8 +140,7 @@ describe('web console (Chromium)', () => {
     await page.fill('#search', '');
     await page.waitForSelector('#conversations li button');
     // The usage panel counts the turn.
-    await page.waitForFunction(() => /\b1 turns\b/.test(document.querySelector('#usage-totals')?.textContent ?? ''), undefined, { timeout: 15_000 });
-    if (process.env.CONSOLE_SCREENSHOT) await page.screenshot({ path: process.env.CONSOLE_SCREENSHOT });
+    await page.waitForFunction(() => /\b1 turn\b/.test(document.querySelector('#usage-totals')?.textContent ?? ''), undefined, { timeout: 15_000 });
   }, 90_000);
 
   it('stops a running turn with the Stop button; the partial reply is kept', async () => {
@@ -154,4 +170,40 @@ describe('web console (Chromium)', () => {
     expect(await page.locator('#conversations img').count()).toBe(0);
     expect(pageErrors).toEqual([]);
   }, 60_000);
+
+  it('prompts for a tool approval: the requester sees it wait, an admin approves it in the Approvals panel, the turn completes', async () => {
+    await page.click('#new-chat');
+    await send('{"city":"Oslo"}', stubModel(`tools-${guarded}`), guarded);
+    const pending = page.locator('#messages .msg.assistant.live .tool.approval_pending');
+    await pending.waitFor({ timeout: 20_000 });
+    const approvalId = await pending.getAttribute('data-approval-id');
+    expect(approvalId).toMatch(/^[0-9a-f-]{36}$/);
+    // The requester may not decide their own request: no buttons, a note instead.
+    await page.locator('#messages .tool.approval_pending .waiting').waitFor();
+    expect(await pending.locator('button').count()).toBe(0);
+
+    const adminPage = await browser.newPage();
+    try {
+      await adminPage.goto(`${ORIGIN}/`);
+      await adminPage.fill('#email', stack.adminEmail);
+      await adminPage.fill('#password', stack.adminPassword);
+      await adminPage.click('#sign-in');
+      const row = adminPage.locator(`#approvals .approval[data-id="${approvalId}"]`);
+      await row.waitFor({ timeout: 15_000 });
+      await row.locator('button.approve').click();
+      await adminPage.locator(`#approvals .approval[data-id="${approvalId}"]`).waitFor({ state: 'detached', timeout: 15_000 });
+    } finally {
+      await adminPage.close();
+    }
+
+    await page.waitForFunction((name) => [...document.querySelectorAll('#messages .msg.assistant .text')].some((e) => (e.textContent ?? '').startsWith(`Tool ${name} said:`)), guarded, { timeout: 30_000 });
+    const reply = (await assistantTexts()).find((t) => t.startsWith(`Tool ${guarded} said:`))!;
+    expect(reply).toContain('"city":"Oslo"');
+    expect(toolServer.seen.some((r) => r.url === '/weather/Oslo')).toBe(true);
+    expect((await api('GET', `/approvals/${approvalId}`, { token: alice.accessToken })).body).toMatchObject({ status: 'approved' });
+    if (process.env.CONSOLE_SCREENSHOT) {
+      await page.locator('#conversations li button').nth(3).waitFor();
+      await page.screenshot({ path: process.env.CONSOLE_SCREENSHOT });
+    }
+  }, 90_000);
 });

@@ -56,6 +56,8 @@ const makeUi = () => ({
   messages: h('div', { class: 'messages', id: 'messages', 'aria-live': 'polite' }),
   model: h('input', { id: 'model', list: 'models', placeholder: 'default model', 'aria-label': 'Model', autocomplete: 'off' }),
   models: h('datalist', { id: 'models' }),
+  tools: h('input', { id: 'tools', list: 'tool-names', placeholder: 'none', 'aria-label': 'Tools the model may call (comma-separated)', autocomplete: 'off' }),
+  toolNames: h('datalist', { id: 'tool-names' }),
   input: h('textarea', { id: 'message', rows: '3', placeholder: 'Message', 'aria-label': 'Message', required: true }),
   send: h('button', { type: 'submit', id: 'send' }, 'Send'),
   stop: h('button', { type: 'button', id: 'stop', disabled: true }, 'Stop'),
@@ -128,7 +130,7 @@ function showSignIn(notice = ''): void {
 async function enter(): Promise<void> {
   user = (await api.json<{ user: User }>('/auth/session')).user;
   showConsole();
-  await Promise.all([loadModels(), loadConversations(), loadUsage(), loadApprovals()]);
+  await Promise.all([loadModels(), loadTools(), loadConversations(), loadUsage(), loadApprovals()]);
   const saved = restoreTurn(sessionStorage.getItem(TURN_KEY));
   if (saved) await resume(saved);
 }
@@ -167,7 +169,7 @@ function showConsole(): void {
 
   ui.model.value = sessionStorage.getItem(MODEL_KEY) ?? '';
   ui.stop.onclick = () => void stopTurn();
-  const composer = h('form', { class: 'composer', id: 'composer' }, ui.input, h('div', { class: 'row' }, h('label', {}, 'Model ', ui.model), ui.models, ui.send, ui.stop), ui.status);
+  const composer = h('form', { class: 'composer', id: 'composer' }, ui.input, h('div', { class: 'row' }, h('label', {}, 'Model ', ui.model), ui.models, h('label', {}, 'Tools ', ui.tools), ui.toolNames, ui.send, ui.stop), ui.status);
   composer.addEventListener('submit', (e) => {
     e.preventDefault();
     void sendMessage();
@@ -199,6 +201,15 @@ async function loadModels(): Promise<void> {
   }
 }
 
+async function loadTools(): Promise<void> {
+  try {
+    const page = await api.json<{ items: { name: string }[] }>('/tools?limit=100');
+    clear(ui.toolNames, ...page.items.map((t) => h('option', { value: t.name })));
+  } catch {
+    // Without tools:read the field still takes names typed by hand.
+  }
+}
+
 async function loadConversations(): Promise<void> {
   const q = ui.search.value.trim();
   const params = new URLSearchParams({ limit: '50' });
@@ -211,7 +222,7 @@ async function loadConversations(): Promise<void> {
         h(
           'li',
           { class: c.id === conversationId ? 'current' : undefined },
-          h('button', { type: 'button', 'data-id': c.id, onclick: () => openConversation(c.id) }, c.title || 'Untitled', h('small', {}, ` ${c.messageCount} messages`)),
+          h('button', { type: 'button', 'data-id': c.id, onclick: () => openConversation(c.id) }, h('span', { class: 'title' }, c.title || 'Untitled'), h('small', {}, `${c.messageCount} ${c.messageCount === 1 ? 'message' : 'messages'}`)),
         ),
       ),
     );
@@ -230,7 +241,7 @@ async function loadUsage(): Promise<void> {
   const rows: Node[] = [];
   if (usage.status === 'fulfilled') {
     const t = usage.value.totals;
-    rows.push(h('p', { id: 'usage-totals' }, `Last 30 days: ${t.turns} turns, ${t.inputTokens} input / ${t.outputTokens} output tokens, $${t.costUsd}`));
+    rows.push(h('p', { id: 'usage-totals' }, `Last 30 days: ${t.turns} ${t.turns === 1 ? 'turn' : 'turns'}, ${t.inputTokens} input / ${t.outputTokens} output tokens, $${t.costUsd}`));
   } else rows.push(h('p', { class: 'error' }, `Usage: ${errorText(usage.reason)}`));
   if (budgets.status === 'fulfilled') {
     if (!budgets.value.length) rows.push(h('p', {}, 'No budget applies to you.'));
@@ -271,6 +282,21 @@ function decideButtons(approvalId: string, where: HTMLElement): HTMLElement {
     }
   };
   return h('span', { class: 'decide' }, h('button', { type: 'button', class: 'approve', onclick: () => void decide('approve')() }, 'Approve'), h('button', { type: 'button', class: 'reject', onclick: () => void decide('reject')() }, 'Reject'));
+}
+
+/** The requester sees that the call waits; someone who may decide it gets the buttons here too. */
+async function offerDecision(approvalId: string, line: HTMLElement): Promise<void> {
+  // The approval workflow records the request a moment after the event: a 404 is retried briefly.
+  for (let attempt = 0; attempt < 8; attempt++) {
+    try {
+      const approval = await api.json<Approval>(`/approvals/${encodeURIComponent(approvalId)}`);
+      if (line.isConnected) append(line, approval.canDecide ? decideButtons(approvalId, line) : h('span', { class: 'waiting' }, ' (waiting for an approver)'));
+      return;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404) || !line.isConnected) return;
+      await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
+    }
+  }
 }
 
 // ------------------------------------------------------------------ messages
@@ -331,8 +357,8 @@ function renderLive(state: TurnState): void {
     clear(
       tools,
       ...state.tools.map((t) => {
-        const line = h('div', { class: `tool ${t.phase}` }, `tool ${t.name}: ${t.phase.replace('_', ' ')}${t.error ? ` (${t.error})` : ''}`);
-        if (t.phase === 'approval_pending' && t.approvalId) append(line, ' ', decideButtons(t.approvalId, line));
+        const line = h('div', { class: `tool ${t.phase}`, 'data-approval-id': t.approvalId }, `tool ${t.name}: ${t.phase.replace('_', ' ')}${t.error ? ` (${t.error})` : ''}`);
+        if (t.phase === 'approval_pending' && t.approvalId) void offerDecision(t.approvalId, line);
         return line;
       }),
     );
@@ -404,12 +430,14 @@ async function finish(): Promise<void> {
   liveBubble = null;
   void loadConversations();
   void loadUsage();
+  if (state.tools.length) void loadApprovals();
 }
 
 async function sendMessage(): Promise<void> {
   const text = ui.input.value;
   if (!text.trim() || (turn && !isFinished(turn))) return;
   const model = ui.model.value.trim();
+  const tools = ui.tools.value.split(',').map((t) => t.trim()).filter(Boolean);
   sessionStorage.setItem(MODEL_KEY, model);
   ui.input.value = '';
   say('');
@@ -419,7 +447,7 @@ async function sendMessage(): Promise<void> {
   liveBubble = null;
   renderLive(turn);
   setRunning(true);
-  const body = JSON.stringify({ message: text, ...(model ? { model } : {}), ...(conversationId ? { conversationId } : {}) });
+  const body = JSON.stringify({ message: text, ...(model ? { model } : {}), ...(tools.length ? { tools } : {}), ...(conversationId ? { conversationId } : {}) });
   try {
     await follow(() => api.events('/chat/stream', { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
   } catch (err) {
