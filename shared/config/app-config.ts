@@ -157,7 +157,7 @@ export class AppConfig {
 
   /** The offline model `./dev install` puts in place; relative paths are from the working directory. */
   @IsString()
-  LOCAL_MODEL_PATH = '.tools/models/gemma-3-270m-q4_k_m.gguf';
+  LOCAL_MODEL_PATH = '.tools/models/smollm2-135m-instruct-q4_1.gguf';
 
   /** CPU threads for the local model; llama.cpp degrades sharply when its threads outnumber idle cores. */
   @Type(() => Number) @IsInt() @Min(1) @Max(64)

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { LlamaContext, LlamaModel } from 'node-llama-cpp';
+import type { ChatWrapper, LlamaContext, LlamaModel } from 'node-llama-cpp';
 import { ProviderError } from '../provider.error';
 import { importEsm } from './import-esm';
 
@@ -8,6 +8,7 @@ export interface LocalModelOptions {
   modelPath: string;
   /** CPU threads for evaluation. Few by default: llama.cpp's spinning threads collapse on a busy 2-core host. */
   threads?: number;
+  /** Tokens per sequence; the model's training context (at most 8192) when unset. */
   contextSize?: number;
   /** Generations that may run at once; each takes one sequence of the shared context. */
   parallel?: number;
@@ -17,8 +18,13 @@ export interface LoadedLocalModel {
   llama: typeof import('node-llama-cpp');
   model: LlamaModel;
   context: LlamaContext;
+  /** Renders a chat in the model's own format: its embedded Jinja chat template when the GGUF carries one. */
+  chatWrapper: ChatWrapper;
   loadMs: number;
 }
+
+/** Each sequence holds its own KV cache for this many tokens, allocated up front: bounded for models trained on far more. */
+const DEFAULT_MAX_CONTEXT = 8192;
 
 let loaded: { key: string; promise: Promise<LoadedLocalModel> } | undefined;
 
@@ -52,10 +58,13 @@ async function load(options: LocalModelOptions): Promise<LoadedLocalModel> {
   // Prebuilt CPU binaries only: never compile, never download.
   const runtime = await llama.getLlama({ build: 'never', gpu: false, logLevel: llama.LlamaLogLevel.error, progressLogs: false, skipDownload: true });
   const model = await runtime.loadModel({ modelPath });
+  // The model's own template, not a look-alike: node-llama-cpp's "auto" picks a built-in ChatML wrapper for
+  // SmolLM2 that prepends a BOS token the template has not, and the 135M model then answers nonsense.
+  const chatWrapper = llama.resolveChatWrapper(model, { type: 'jinjaTemplate', warningLogs: false }) ?? new llama.GeneralChatWrapper();
   const context = await model.createContext({
-    contextSize: options.contextSize ?? 4096,
+    contextSize: options.contextSize ?? Math.min(model.trainContextSize, DEFAULT_MAX_CONTEXT),
     sequences: options.parallel ?? 2,
     threads: options.threads ?? 1,
   });
-  return { llama, model, context, loadMs: performance.now() - started };
+  return { llama, model, context, chatWrapper, loadMs: performance.now() - started };
 }

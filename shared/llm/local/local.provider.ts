@@ -18,13 +18,13 @@ export class LocalProvider implements ChatProvider {
 
   async *stream(request: ChatRequest, { signal }: StreamOptions = {}): AsyncGenerator<ProviderEvent> {
     signal?.throwIfAborted();
-    const { llama, context } = await loadLocalModel(this.model);
+    const { llama, context, chatWrapper } = await loadLocalModel(this.model);
     signal?.throwIfAborted();
     if (!context.sequencesLeft) {
       throw new ProviderError('rate_limited', 'the local model is busy with other generations', { provider: this.name, retryAfterSeconds: 1 });
     }
     const sequence = context.getSequence();
-    const chat = new llama.LlamaChat({ contextSequence: sequence });
+    const chat = new llama.LlamaChat({ contextSequence: sequence, chatWrapper });
     const meterBefore = sequence.tokenMeter.getState();
     // Our own controller also stops generation when the consumer leaves the loop early.
     const stop = new AbortController();

@@ -3,12 +3,16 @@ import { loadLocalModel, unloadLocalModel } from '../../../shared/llm/local/loca
 import { LocalProvider } from '../../../shared/llm/local/local.provider';
 import type { ProviderEvent } from '../../../shared/llm/provider.types';
 
-// The real model `./dev install` puts in place (Gemma 3 270M, Q4_K_M): no mock, nothing skipped.
+// The real model `./dev install` puts in place (SmolLM2-135M-Instruct, Q4_1): no mock, nothing skipped.
 const model = {
-  modelPath: process.env.LOCAL_MODEL_PATH ?? join(__dirname, '../../../.tools/models/gemma-3-270m-q4_k_m.gguf'),
+  modelPath: process.env.LOCAL_MODEL_PATH ?? join(__dirname, '../../../.tools/models/smollm2-135m-instruct-q4_1.gguf'),
   threads: Number(process.env.LOCAL_MODEL_THREADS ?? 1),
 };
-const request = { model: 'gemma-3-270m-q4_k_m', messages: [{ role: 'system' as const, content: 'You are a helpful assistant.' }, { role: 'user' as const, content: 'Name three colours.' }] };
+const ask = (question: string) => ({
+  model: 'smollm2-135m-instruct-q4_1',
+  messages: [{ role: 'system' as const, content: 'You are a helpful assistant.' }, { role: 'user' as const, content: question }],
+});
+const request = ask('Name three colours.');
 
 describe('local provider running the GGUF model in-process', () => {
   const provider = new LocalProvider(model);
@@ -40,6 +44,18 @@ describe('local provider running the GGUF model in-process', () => {
       `local model: load ${loaded.loadMs.toFixed(0)} ms, first token ${(firstTokenAt - started).toFixed(0)} ms, ` +
         `${usage.outputTokens} tokens at ${(usage.outputTokens / seconds).toFixed(1)} tokens/s (${model.threads} thread(s)); ${JSON.stringify(text)}`,
     );
+  });
+
+  it('answers a question sensibly through the chat template embedded in the GGUF', async () => {
+    const { model: loadedModel, chatWrapper } = await loadLocalModel(model);
+    expect(chatWrapper.wrapperName).toBe('JinjaTemplate');
+    expect(loadedModel.fileInfo.metadata.tokenizer.chat_template).toContain('<|im_start|>');
+
+    let text = '';
+    for await (const event of provider.stream({ ...ask('What is the capital of France?'), maxTokens: 32, temperature: 0 })) {
+      if (event.type === 'text') text += event.delta;
+    }
+    expect(text).toMatch(/\bParis\b/);
   });
 
   it('stops generating when aborted, and serves the next request', async () => {
