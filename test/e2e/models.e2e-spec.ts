@@ -61,7 +61,7 @@ describe('/models: the OpenAI-compatible catalogue and usage per model', () => {
       expect(encoded.body).toEqual(plain.body);
     }
     const local = await api('GET', '/models/local/smollm2-135m-instruct', { token: carol.accessToken });
-    expect(local.body).toMatchObject({ provider: 'local', contextTokens: 4096, inputPricePerMTok: 0, outputPricePerMTok: 0, fallbacks: [] });
+    expect(local.body).toMatchObject({ provider: 'local', contextTokens: 8192, inputPricePerMTok: 0, outputPricePerMTok: 0, fallbacks: [] });
 
     const client = new OpenAI({ baseURL: stack.apiUrl, apiKey: carol.accessToken, maxRetries: 0 });
     const listed = [];
@@ -116,7 +116,7 @@ describe('/models: the OpenAI-compatible catalogue and usage per model', () => {
     expect(res.body.data.map((m: { id: string }) => m.id)).toEqual(['openai/gpt-4o-mini', 'local/smollm2-135m-instruct', 'anthropic/claude-sonnet-4']);
     const [mini, local, sonnet] = res.body.data;
     expect(mini).toMatchObject({ contextTokens: 128_000, inputPricePerMTok: 0.15, usage: { turns: 2, totalTokens: 28, costUsd: '0.00000780' } });
-    expect(local).toMatchObject({ contextTokens: 4096, inputPricePerMTok: 0, usage: { turns: 0, costUsd: '0.00000000' } });
+    expect(local).toMatchObject({ contextTokens: 8192, inputPricePerMTok: 0, usage: { turns: 0, costUsd: '0.00000000' } });
     expect(sonnet).toMatchObject({ provider: 'anthropic', available: false, outputPricePerMTok: 15, usage: { turns: 0 } });
 
     const dates = await api('GET', `/models/compare?ids=openai/gpt-4o-mini,local/smollm2-135m-instruct&from=${new Date(Date.now() + 60_000).toISOString()}`, { token: carol.accessToken });
