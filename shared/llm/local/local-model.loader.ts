@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ChatWrapper, LlamaContext, LlamaModel } from 'node-llama-cpp';
 import { ProviderError } from '../provider.error';
+import { GenerationQueue } from './generation.queue';
 import { importEsm } from './import-esm';
 
 export interface LocalModelOptions {
@@ -12,6 +13,10 @@ export interface LocalModelOptions {
   contextSize?: number;
   /** Generations that may run at once; each takes one sequence of the shared context. */
   parallel?: number;
+  /** Generations that may wait for a sequence (first come, first served); more are refused as rate limited. */
+  maxQueued?: number;
+  /** How long a generation may wait for a sequence before it is refused as rate limited. */
+  maxQueueWaitMs?: number;
 }
 
 export interface LoadedLocalModel {
@@ -20,6 +25,8 @@ export interface LoadedLocalModel {
   context: LlamaContext;
   /** Renders a chat in the model's own format: its embedded Jinja chat template when the GGUF carries one. */
   chatWrapper: ChatWrapper;
+  /** Hands out the context's sequences in arrival order. */
+  queue: GenerationQueue;
   loadMs: number;
 }
 
@@ -61,10 +68,12 @@ async function load(options: LocalModelOptions): Promise<LoadedLocalModel> {
   // The model's own template, not a look-alike: node-llama-cpp's "auto" picks a built-in ChatML wrapper for
   // SmolLM2 that prepends a BOS token the template has not, and the 135M model then answers nonsense.
   const chatWrapper = llama.resolveChatWrapper(model, { type: 'jinjaTemplate', warningLogs: false }) ?? new llama.GeneralChatWrapper();
+  const parallel = options.parallel ?? 2;
   const context = await model.createContext({
     contextSize: options.contextSize ?? Math.min(model.trainContextSize, DEFAULT_MAX_CONTEXT),
-    sequences: options.parallel ?? 2,
+    sequences: parallel,
     threads: options.threads ?? 1,
   });
-  return { llama, model, context, chatWrapper, loadMs: performance.now() - started };
+  const queue = new GenerationQueue({ slots: parallel, maxQueued: options.maxQueued ?? 16, maxWaitMs: options.maxQueueWaitMs ?? 60_000 });
+  return { llama, model, context, chatWrapper, queue, loadMs: performance.now() - started };
 }
