@@ -44,10 +44,10 @@ describe('ModelsService', () => {
   it('rejects an empty date range and unknown models', async () => {
     const { service, totals } = setup();
     const at = new Date('2026-01-01T00:00:00Z');
-    expect((await problemOf(service.usage(member, 'local/gemma3-270m', { from: at, to: at }))).getStatus()).toBe(400);
+    expect((await problemOf(service.usage(member, 'local/smollm2-135m-instruct', { from: at, to: at }))).getStatus()).toBe(400);
     expect((await problemOf(service.usage(member, 'nope/x', {}))).getStatus()).toBe(404);
-    expect((await problemOf(service.compare(member, { ids: 'local/gemma3-270m,nope/x' }))).getStatus()).toBe(400);
-    expect((await problemOf(service.compare(member, { ids: 'local/gemma3-270m,local/gemma3-270m' }))).getStatus()).toBe(400);
+    expect((await problemOf(service.compare(member, { ids: 'local/smollm2-135m-instruct,nope/x' }))).getStatus()).toBe(400);
+    expect((await problemOf(service.compare(member, { ids: 'local/smollm2-135m-instruct,local/smollm2-135m-instruct' }))).getStatus()).toBe(400);
     expect(totals).not.toHaveBeenCalled();
   });
 

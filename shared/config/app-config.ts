@@ -162,11 +162,23 @@ export class AppConfig {
 
   /** The offline model `./dev install` puts in place; relative paths are from the working directory. */
   @IsString()
-  LOCAL_MODEL_PATH = '.tools/models/gemma-3-270m-q4_k_m.gguf';
+  LOCAL_MODEL_PATH = '.tools/models/smollm2-135m-instruct-q4_1.gguf';
 
   /** CPU threads for the local model; llama.cpp degrades sharply when its threads outnumber idle cores. */
   @Type(() => Number) @IsInt() @Min(1) @Max(64)
   LOCAL_MODEL_THREADS = 1;
+
+  /** Local generations run at once, each on its own sequence (KV cache) of the model's context. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(64)
+  LOCAL_MODEL_PARALLEL = 2;
+
+  /** Local generations that may wait for a free sequence, first come first served; more get a 429 at once. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(10_000)
+  LOCAL_MODEL_MAX_QUEUED = 16;
+
+  /** How long a local generation may wait in that queue before the turn fails with a 429. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(3600)
+  LOCAL_MODEL_MAX_QUEUE_WAIT_SECONDS = 60;
 
   /** Stripe's API (stripe-mock locally: `./dev` points this at it). */
   @IsString()

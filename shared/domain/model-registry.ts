@@ -16,10 +16,10 @@ export interface ModelInfo {
   fallbacks: string[];
 }
 
-export const LOCAL_MODEL_ID = 'local/gemma3-270m';
+export const LOCAL_MODEL_ID = 'local/smollm2-135m-instruct';
 
 export const MODELS: readonly ModelInfo[] = [
-  { id: LOCAL_MODEL_ID, provider: 'local', upstreamModel: 'gemma-3-270m-q4_k_m', contextTokens: 4096, inputPricePerMTok: 0, outputPricePerMTok: 0, fallbacks: [] },
+  { id: LOCAL_MODEL_ID, provider: 'local', upstreamModel: 'smollm2-135m-instruct-q4_1', contextTokens: 8192, inputPricePerMTok: 0, outputPricePerMTok: 0, fallbacks: [] },
   { id: 'openai/gpt-4o-mini', provider: 'openai', upstreamModel: 'gpt-4o-mini', contextTokens: 128_000, inputPricePerMTok: 0.15, outputPricePerMTok: 0.6, fallbacks: ['openrouter/openai/gpt-4o-mini'] },
   { id: 'openai/gpt-4o', provider: 'openai', upstreamModel: 'gpt-4o', contextTokens: 128_000, inputPricePerMTok: 2.5, outputPricePerMTok: 10, fallbacks: ['openrouter/openai/gpt-4o'] },
   { id: 'anthropic/claude-3-5-haiku', provider: 'anthropic', upstreamModel: 'claude-3-5-haiku-20241022', contextTokens: 200_000, inputPricePerMTok: 0.8, outputPricePerMTok: 4, fallbacks: ['openrouter/anthropic/claude-3.5-haiku'] },

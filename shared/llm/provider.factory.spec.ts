@@ -5,6 +5,9 @@ const base: ProviderConfig = {
   ANTHROPIC_BASE_URL: 'https://api.anthropic.com',
   LOCAL_MODEL_PATH: '/nonexistent/model.gguf',
   LOCAL_MODEL_THREADS: 1,
+  LOCAL_MODEL_PARALLEL: 2,
+  LOCAL_MODEL_MAX_QUEUED: 16,
+  LOCAL_MODEL_MAX_QUEUE_WAIT_SECONDS: 60,
   PUBLIC_URL: 'http://127.0.0.1:3000',
 };
 

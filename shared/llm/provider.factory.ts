@@ -15,6 +15,9 @@ export type ProviderConfig = Pick<
   | 'ANTHROPIC_BASE_URL'
   | 'LOCAL_MODEL_PATH'
   | 'LOCAL_MODEL_THREADS'
+  | 'LOCAL_MODEL_PARALLEL'
+  | 'LOCAL_MODEL_MAX_QUEUED'
+  | 'LOCAL_MODEL_MAX_QUEUE_WAIT_SECONDS'
   | 'PUBLIC_URL'
 >;
 
@@ -50,7 +53,16 @@ export function createProviders(config: ProviderConfig): Map<ProviderName, ChatP
   if (names.has('anthropic')) {
     providers.set('anthropic', new AnthropicProvider({ baseUrl: config.ANTHROPIC_BASE_URL, apiKey: config.ANTHROPIC_API_KEY! }));
   }
-  providers.set('local', new LocalProvider({ modelPath: config.LOCAL_MODEL_PATH, threads: config.LOCAL_MODEL_THREADS }));
+  providers.set(
+    'local',
+    new LocalProvider({
+      modelPath: config.LOCAL_MODEL_PATH,
+      threads: config.LOCAL_MODEL_THREADS,
+      parallel: config.LOCAL_MODEL_PARALLEL,
+      maxQueued: config.LOCAL_MODEL_MAX_QUEUED,
+      maxQueueWaitMs: config.LOCAL_MODEL_MAX_QUEUE_WAIT_SECONDS * 1000,
+    }),
+  );
   return providers;
 }
 

@@ -30,7 +30,7 @@ describe('/models: the OpenAI-compatible catalogue and usage per model', () => {
     }
     const ids = res.body.data.map((m: { id: string }) => m.id);
     // The test stack configures the local model and the OpenAI-compatible endpoint.
-    expect(ids).toEqual(expect.arrayContaining(['local/gemma3-270m', 'openai/gpt-4o-mini', 'openai/gpt-4o']));
+    expect(ids).toEqual(expect.arrayContaining(['local/smollm2-135m-instruct', 'openai/gpt-4o-mini', 'openai/gpt-4o']));
 
     const all = await api('GET', '/models?all=true', { token: carol.accessToken });
     expect(all.body.data.map((m: { id: string }) => m.id)).toEqual(MODELS.map((m) => m.id));
@@ -53,20 +53,20 @@ describe('/models: the OpenAI-compatible catalogue and usage per model', () => {
   });
 
   it('serves one model by an id with slashes, sent as is or URL-encoded (and through the OpenAI SDK)', async () => {
-    for (const id of ['openai/gpt-4o-mini', 'local/gemma3-270m']) {
+    for (const id of ['openai/gpt-4o-mini', 'local/smollm2-135m-instruct']) {
       const plain = await api('GET', `/models/${id}`, { token: carol.accessToken });
       const encoded = await api('GET', `/models/${encodeURIComponent(id)}`, { token: carol.accessToken });
       expect(plain.status).toBe(200);
       expect(plain.body).toMatchObject({ id, object: 'model' });
       expect(encoded.body).toEqual(plain.body);
     }
-    const local = await api('GET', '/models/local/gemma3-270m', { token: carol.accessToken });
-    expect(local.body).toMatchObject({ provider: 'local', contextTokens: 4096, inputPricePerMTok: 0, outputPricePerMTok: 0, fallbacks: [] });
+    const local = await api('GET', '/models/local/smollm2-135m-instruct', { token: carol.accessToken });
+    expect(local.body).toMatchObject({ provider: 'local', contextTokens: 8192, inputPricePerMTok: 0, outputPricePerMTok: 0, fallbacks: [] });
 
     const client = new OpenAI({ baseURL: stack.apiUrl, apiKey: carol.accessToken, maxRetries: 0 });
     const listed = [];
     for await (const m of client.models.list()) listed.push(m.id);
-    expect(listed).toContain('local/gemma3-270m');
+    expect(listed).toContain('local/smollm2-135m-instruct');
     expect(await client.models.retrieve('openai/gpt-4o-mini')).toMatchObject({ id: 'openai/gpt-4o-mini', owned_by: 'openai' });
     expect(await client.models.retrieve(stubModel('echo'))).toMatchObject({ id: stubModel('echo'), available: true });
 
@@ -111,15 +111,15 @@ describe('/models: the OpenAI-compatible catalogue and usage per model', () => {
   });
 
   it('compares models side by side with the caller\'s usage of each', async () => {
-    const res = await api('GET', '/models/compare?ids=openai/gpt-4o-mini,local/gemma3-270m,anthropic/claude-sonnet-4', { token: carol.accessToken });
+    const res = await api('GET', '/models/compare?ids=openai/gpt-4o-mini,local/smollm2-135m-instruct,anthropic/claude-sonnet-4', { token: carol.accessToken });
     expect(res.status).toBe(200);
-    expect(res.body.data.map((m: { id: string }) => m.id)).toEqual(['openai/gpt-4o-mini', 'local/gemma3-270m', 'anthropic/claude-sonnet-4']);
+    expect(res.body.data.map((m: { id: string }) => m.id)).toEqual(['openai/gpt-4o-mini', 'local/smollm2-135m-instruct', 'anthropic/claude-sonnet-4']);
     const [mini, local, sonnet] = res.body.data;
     expect(mini).toMatchObject({ contextTokens: 128_000, inputPricePerMTok: 0.15, usage: { turns: 2, totalTokens: 28, costUsd: '0.00000780' } });
-    expect(local).toMatchObject({ contextTokens: 4096, inputPricePerMTok: 0, usage: { turns: 0, costUsd: '0.00000000' } });
+    expect(local).toMatchObject({ contextTokens: 8192, inputPricePerMTok: 0, usage: { turns: 0, costUsd: '0.00000000' } });
     expect(sonnet).toMatchObject({ provider: 'anthropic', available: false, outputPricePerMTok: 15, usage: { turns: 0 } });
 
-    const dates = await api('GET', `/models/compare?ids=openai/gpt-4o-mini,local/gemma3-270m&from=${new Date(Date.now() + 60_000).toISOString()}`, { token: carol.accessToken });
+    const dates = await api('GET', `/models/compare?ids=openai/gpt-4o-mini,local/smollm2-135m-instruct&from=${new Date(Date.now() + 60_000).toISOString()}`, { token: carol.accessToken });
     expect(dates.body.data[0].usage.turns).toBe(0);
     expectProblem(await api('GET', '/models/compare?ids=openai/gpt-4o-mini', { token: carol.accessToken }), 400);
     expectProblem(await api('GET', '/models/compare', { token: carol.accessToken }), 400);

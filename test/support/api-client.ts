@@ -12,6 +12,8 @@ export interface RequestOptions {
   /** Sent as-is (for malformed-JSON tests). */
   rawBody?: string;
   headers?: Record<string, string>;
+  /** Another API than the stack's (a second process, or the defaults stack). */
+  apiUrl?: string;
 }
 
 /** A thin fetch wrapper for e2e tests against the real API. */
@@ -22,7 +24,7 @@ export async function api<T = any>(method: string, path: string, opts: RequestOp
   if (opts.rawBody !== undefined) body = opts.rawBody;
   else if (opts.body !== undefined) body = JSON.stringify(opts.body);
   if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
-  const res = await fetch(`${stack.apiUrl}${path}`, { method, headers, body, redirect: 'manual' });
+  const res = await fetch(`${opts.apiUrl ?? stack.apiUrl}${path}`, { method, headers, body, redirect: 'manual' });
   const text = await res.text();
   let parsed: unknown = text;
   try {

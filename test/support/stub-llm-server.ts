@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
  *   echo            "You said: <last user message>", one word per chunk
  *   slow-<ms>       like echo but with <ms> between chunks and 40 words (for stop/crash tests)
  *   quiet-<ms>      echo, after <ms> of silence before the first chunk (a slow first token)
+ *   paced-<first>-<gap>  40 words: <first> ms before the first, then <gap> ms between chunks (a provider's
+ *                   pace, for the benchmarks)
  *   fail-429        answers 429 with Retry-After
  *   fail-401        answers 401
  *   tools-<name>    without a `tool` message yet: calls tool <name> (arguments = the last user message when it
@@ -56,9 +58,11 @@ export class StubLlmServer {
     const toolAnswer = body.messages.find((m) => m.role === 'tool');
     if (toolName && !toolAnswer) return this.streamToolCall(res, model, toolName, lastUser);
     const slow = /^slow-(\d+)$/.exec(model);
+    const paced = /^paced-(\d+)-(\d+)$/.exec(model);
     const reply = toolName ? `Tool ${toolName} said: ${toolAnswer!.content}` : `You said: ${lastUser}`;
-    const words = slow ? Array.from({ length: 40 }, (_, i) => `w${i}`) : reply.split(' ');
-    const delay = slow ? Number(slow[1]) : 0;
+    const words = slow || paced ? Array.from({ length: 40 }, (_, i) => `w${i}`) : reply.split(' ');
+    const delay = slow ? Number(slow[1]) : paced ? Number(paced[2]) : 0;
+    const firstDelay = paced ? Number(paced[1]) : 0;
     const id = `chatcmpl-${Date.now()}`;
     const chunk = (delta: object, finish: string | null = null, usage?: object) =>
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, choices: usage ? [] : [{ index: 0, delta, finish_reason: finish }], ...(usage ? { usage } : {}) })}\n\n`;
@@ -82,7 +86,8 @@ export class StubLlmServer {
     if (quiet) await new Promise((r) => setTimeout(r, Number(quiet[1])));
     res.write(chunk({ role: 'assistant', content: '' }));
     for (let i = 0; i < words.length && !closed; i++) {
-      if (delay) await new Promise((r) => setTimeout(r, delay));
+      const wait = i === 0 && firstDelay ? firstDelay : delay;
+      if (wait) await new Promise((r) => setTimeout(r, wait));
       res.write(chunk({ content: (i ? ' ' : '') + words[i] }));
     }
     if (closed) return;

@@ -6,7 +6,7 @@ export interface ChatTurnInput {
   userId: string;
   conversationId: string;
   userMessageId: string;
-  /** Model-registry id, e.g. local/gemma3-270m. */
+  /** Model-registry id, e.g. local/smollm2-135m-instruct. */
   model: string;
   maxTokens?: number;
   temperature?: number;

@@ -1,24 +1,37 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { LlamaContext, LlamaModel } from 'node-llama-cpp';
+import type { ChatWrapper, LlamaContext, LlamaModel } from 'node-llama-cpp';
 import { ProviderError } from '../provider.error';
+import { GenerationQueue } from './generation.queue';
 import { importEsm } from './import-esm';
 
 export interface LocalModelOptions {
   modelPath: string;
   /** CPU threads for evaluation. Few by default: llama.cpp's spinning threads collapse on a busy 2-core host. */
   threads?: number;
+  /** Tokens per sequence; the model's training context (at most 8192) when unset. */
   contextSize?: number;
   /** Generations that may run at once; each takes one sequence of the shared context. */
   parallel?: number;
+  /** Generations that may wait for a sequence (first come, first served); more are refused as rate limited. */
+  maxQueued?: number;
+  /** How long a generation may wait for a sequence before it is refused as rate limited. */
+  maxQueueWaitMs?: number;
 }
 
 export interface LoadedLocalModel {
   llama: typeof import('node-llama-cpp');
   model: LlamaModel;
   context: LlamaContext;
+  /** Renders a chat in the model's own format: its embedded Jinja chat template when the GGUF carries one. */
+  chatWrapper: ChatWrapper;
+  /** Hands out the context's sequences in arrival order. */
+  queue: GenerationQueue;
   loadMs: number;
 }
+
+/** Each sequence holds its own KV cache for this many tokens, allocated up front: bounded for models trained on far more. */
+const DEFAULT_MAX_CONTEXT = 8192;
 
 let loaded: { key: string; promise: Promise<LoadedLocalModel> } | undefined;
 
@@ -52,10 +65,15 @@ async function load(options: LocalModelOptions): Promise<LoadedLocalModel> {
   // Prebuilt CPU binaries only: never compile, never download.
   const runtime = await llama.getLlama({ build: 'never', gpu: false, logLevel: llama.LlamaLogLevel.error, progressLogs: false, skipDownload: true });
   const model = await runtime.loadModel({ modelPath });
+  // The model's own template, not a look-alike: node-llama-cpp's "auto" picks a built-in ChatML wrapper for
+  // SmolLM2 that prepends a BOS token the template has not, and the 135M model then answers nonsense.
+  const chatWrapper = llama.resolveChatWrapper(model, { type: 'jinjaTemplate', warningLogs: false }) ?? new llama.GeneralChatWrapper();
+  const parallel = options.parallel ?? 2;
   const context = await model.createContext({
-    contextSize: options.contextSize ?? 4096,
-    sequences: options.parallel ?? 2,
+    contextSize: options.contextSize ?? Math.min(model.trainContextSize, DEFAULT_MAX_CONTEXT),
+    sequences: parallel,
     threads: options.threads ?? 1,
   });
-  return { llama, model, context, loadMs: performance.now() - started };
+  const queue = new GenerationQueue({ slots: parallel, maxQueued: options.maxQueued ?? 16, maxWaitMs: options.maxQueueWaitMs ?? 60_000 });
+  return { llama, model, context, chatWrapper, queue, loadMs: performance.now() - started };
 }

@@ -1,5 +1,5 @@
 import { EventEmitter, on } from 'node:events';
-import type { ChatHistoryItem } from 'node-llama-cpp';
+import type { ChatHistoryItem, LlamaContextSequence } from 'node-llama-cpp';
 import { ProviderError } from '../provider.error';
 import type { ChatMessage, ChatProvider, ChatRequest, ProviderEvent, StreamOptions } from '../provider.types';
 import { loadLocalModel, type LocalModelOptions } from './local-model.loader';
@@ -18,13 +18,16 @@ export class LocalProvider implements ChatProvider {
 
   async *stream(request: ChatRequest, { signal }: StreamOptions = {}): AsyncGenerator<ProviderEvent> {
     signal?.throwIfAborted();
-    const { llama, context } = await loadLocalModel(this.model);
-    signal?.throwIfAborted();
-    if (!context.sequencesLeft) {
-      throw new ProviderError('rate_limited', 'the local model is busy with other generations', { provider: this.name, retryAfterSeconds: 1 });
+    const { llama, context, chatWrapper, queue } = await loadLocalModel(this.model);
+    const release = await queue.acquire(signal);
+    let sequence: LlamaContextSequence;
+    try {
+      sequence = context.getSequence();
+    } catch (err) {
+      release();
+      throw new ProviderError('upstream', `local model failed: ${(err as Error).message}`, { provider: this.name, cause: err });
     }
-    const sequence = context.getSequence();
-    const chat = new llama.LlamaChat({ contextSequence: sequence });
+    const chat = new llama.LlamaChat({ contextSequence: sequence, chatWrapper });
     const meterBefore = sequence.tokenMeter.getState();
     // Our own controller also stops generation when the consumer leaves the loop early.
     const stop = new AbortController();
@@ -60,7 +63,9 @@ export class LocalProvider implements ChatProvider {
       signal?.removeEventListener('abort', forwardAbort);
       stop.abort();
       await generation.catch(() => undefined);
-      chat.dispose({ disposeSequence: true });
+      chat.dispose({ disposeSequence: false });
+      // The next in the queue gets the sequence once the context has reclaimed it.
+      await sequence.dispose().finally(release);
     }
   }
 }
