@@ -12,6 +12,11 @@ import { allowedToolPort, RecordingServer } from '../support/tool-test-servers';
 
 // The web console in Debian's Chromium (./dev test installs it), driven by playwright-core: nothing
 // downloads a browser. CONSOLE_SCREENSHOT=<file.png> saves a picture of the console at the end.
+// Callbacks passed to page.evaluate/waitForFunction run in the page; the Node project has no DOM types.
+declare const document: any;
+declare const window: any;
+declare const MutationObserver: any;
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ORIGIN = stack.apiUrl.replace(/\/api\/v3$/, '');
 const FORTY_WORDS = Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ');
