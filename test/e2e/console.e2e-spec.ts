@@ -211,4 +211,41 @@ describe('web console (Chromium)', () => {
       await page.screenshot({ path: process.env.CONSOLE_SCREENSHOT });
     }
   }, 90_000);
+
+  it('keeps the session across an expired access token with the refresh route, and signs out', async () => {
+    await page.evaluate(() => {
+      const tokens = JSON.parse(window.sessionStorage.getItem('console.tokens'));
+      window.sessionStorage.setItem('console.tokens', JSON.stringify({ ...tokens, accessToken: 'expired.or.forged' }));
+    });
+    const refreshes: number[] = [];
+    page.on('response', (res) => {
+      if (res.url().endsWith('/api/v3/auth/refresh')) refreshes.push(res.status());
+    });
+    await page.reload();
+    await page.waitForSelector('#who');
+    expect(await page.locator('#who').textContent()).toContain(alice.email);
+    expect(refreshes).toEqual([200]);
+    await page.click('#sign-out');
+    await page.waitForSelector('#sign-in-form');
+    expect(await page.evaluate(() => window.sessionStorage.getItem('console.tokens'))).toBeNull();
+  }, 30_000);
+
+  it('registers a new account from the sign-in page', async () => {
+    const other = await browser.newPage();
+    try {
+      await other.goto(`${ORIGIN}/`);
+      await other.click('#toggle-register');
+      const email = `console-new-${randomUUID().slice(0, 8)}@example.test`;
+      await other.fill('#name', 'New Person');
+      await other.fill('#email', email);
+      await other.fill('#password', 'a long enough password');
+      await other.click('#sign-in');
+      await other.waitForSelector('#who');
+      expect(await other.locator('#who').textContent()).toBe(`New Person <${email}>`);
+      await other.waitForSelector('#conversations li.empty');
+      expect(await other.locator('#conversations li.empty').textContent()).toBe('No conversations yet.');
+    } finally {
+      await other.close();
+    }
+  }, 30_000);
 });
