@@ -148,6 +148,35 @@ describe('web console (Chromium)', () => {
     await page.waitForFunction(() => /\b1 turn\b/.test(document.querySelector('#usage-totals')?.textContent ?? ''), undefined, { timeout: 15_000 });
   }, 90_000);
 
+  it('resumes by itself when the stream breaks off mid-reply, still showing the reply once', async () => {
+    // The POST's response is cut after its first six events, as a dropped connection would leave it.
+    let cutAfterId = '';
+    await page.route('**/api/v3/chat/stream', async (route) => {
+      const res = await route.fetch();
+      const events = (await res.text()).split('\n\n').filter((e) => /^id: /m.test(e)).slice(0, 6);
+      cutAfterId = /^id: (.+)$/m.exec(events.at(-1)!)![1];
+      const headers = Object.fromEntries(Object.entries(res.headers()).filter(([k]) => !['content-length', 'transfer-encoding'].includes(k)));
+      await route.fulfill({ status: res.status(), headers, body: `${events.join('\n\n')}\n\n` });
+    });
+    const follows: string[] = [];
+    const onRequest = (req: { url(): string; headers(): Record<string, string> }) => {
+      if (/\/chat\/turns\/[^/]+\/stream$/.test(req.url())) follows.push(req.headers()['last-event-id'] ?? '');
+    };
+    page.on('request', onRequest);
+    try {
+      await page.click('#new-chat');
+      await send('break the line', stubModel('slow-20'));
+      await page.waitForFunction((text) => [...document.querySelectorAll('#messages .msg.assistant .text')].some((e) => e.textContent === text), FORTY_WORDS, { timeout: 30_000 });
+      await page.waitForSelector('#messages .msg.assistant.live', { state: 'detached' });
+    } finally {
+      page.off('request', onRequest);
+      await page.unroute('**/api/v3/chat/stream');
+    }
+    expect(cutAfterId).toMatch(/^\d+-\d+$/);
+    expect(follows).toEqual([cutAfterId]);
+    expect(await assistantTexts()).toEqual([FORTY_WORDS]);
+  }, 60_000);
+
   it('stops a running turn with the Stop button; the partial reply is kept', async () => {
     await page.click('#new-chat');
     await send('stop me please', stubModel('slow-150'));
@@ -169,6 +198,7 @@ describe('web console (Chromium)', () => {
     const evil = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold</b>';
     await send(evil, stubModel('echo'));
     await page.waitForFunction((text) => [...document.querySelectorAll('#messages .msg.assistant .text')].some((e) => e.textContent === text), `You said: ${evil}`);
+    await page.waitForSelector('#messages .msg.assistant.live', { state: 'detached' });
     expect(await page.locator('#messages img, #messages script, #messages b').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     // The conversation's title (the first message) is text in the list too.

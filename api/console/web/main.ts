@@ -47,6 +47,7 @@ let user: User | null = null;
 let conversationId: string | null = null;
 let turn: TurnState | null = null;
 let liveBubble: HTMLElement | null = null;
+let approvalsTimer: ReturnType<typeof setInterval> | undefined;
 
 const root = document.getElementById('app')!;
 // Built afresh for each sign-in, so listeners never pile up.
@@ -78,6 +79,7 @@ const errorText = (err: unknown) => (err instanceof Error ? err.message : String
 
 function showSignIn(notice = ''): void {
   user = null;
+  clearInterval(approvalsTimer);
   let register = false;
   let mfaToken: string | null = null;
   const email = h('input', { type: 'email', id: 'email', required: true, autocomplete: 'username', placeholder: 'you@example.com' });
@@ -151,6 +153,9 @@ async function signOut(): Promise<void> {
 
 function showConsole(): void {
   ui = makeUi();
+  // Requests that need the caller's decision arrive from other people's turns too.
+  clearInterval(approvalsTimer);
+  approvalsTimer = setInterval(() => void loadApprovals(), 20_000);
   const links = h('nav', { class: 'links' });
   const docs = safeHref(settings.docsUrl);
   const temporal = safeHref(settings.temporalUiUrl);
@@ -394,17 +399,22 @@ async function consume(events: AsyncGenerator<EventSourceMessage>): Promise<void
 /** Follows the turn until it ends: a dropped connection resumes after the last event it applied. */
 async function follow(first: () => AsyncGenerator<EventSourceMessage>): Promise<void> {
   let next = first;
-  for (let attempt = 0; ; attempt++) {
+  let failures = 0;
+  for (;;) {
+    const before = turn?.lastEventId;
     try {
       await consume(next());
     } catch (err) {
-      if (err instanceof ApiError && err.status < 500) throw err;
-      if (attempt >= 5) throw err;
+      // Refused (4xx), never started, or down for good: the turn is reported as failed.
+      if ((err instanceof ApiError && err.status < 500) || !turn?.turnId || failures >= 5) throw err;
+      failures++;
     }
-    if (!turn || isFinished(turn) || !turn.turnId) return;
+    if (!turn || isFinished(turn)) return;
+    if (!turn.turnId) throw new Error('The stream ended before the turn started');
+    if (turn.lastEventId !== before) failures = 0;
     const { turnId, lastEventId } = turn;
     next = () => api.events(`/chat/turns/${encodeURIComponent(turnId)}/stream`, { headers: lastEventId ? { 'last-event-id': lastEventId } : {} });
-    await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 4000)));
+    await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** failures, 4000)));
   }
 }
 
