@@ -27,7 +27,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, InjectedSinks, NativeConnection, Runtime, Worker, WorkerOptions } from '@temporalio/worker';
 import { SA } from '../temporal/search-attributes';
 import { turnUpdate, stopSignal, type CostActivities, type CostSinks, type CostTurnInput, type costTurnWorkflow } from './temporal-cost.workflows';
@@ -63,6 +63,12 @@ interface Variant {
   noResult?: boolean;
   /** One Update per turn on C long-lived session workflows instead of one workflow per turn. */
   session?: boolean;
+  /**
+   * One workflow per conversation, each turn an Update-with-Start on it (the Temporal chat samples'
+   * shape: the first turn starts the conversation's workflow, later ones join it; turns of one
+   * conversation are serialised). One conversation per concurrency slot.
+   */
+  updateWithStart?: boolean;
   worker?: Partial<WorkerOptions>;
 }
 
@@ -77,6 +83,8 @@ const ALL_VARIANTS: Variant[] = [
   // Start-only callers (POST /chat/stream): completion comes through a sink, no result long-poll.
   { name: 'local no-result', activity: 'local', upsert: true, noResult: true },
   { name: 'session update/turn (local)', activity: 'local', upsert: false, session: true },
+  { name: 'conversation update-with-start/turn (local)', activity: 'local', upsert: true, updateWithStart: true },
+  { name: 'conversation update-with-start/turn (regular)', activity: 'regular', upsert: true, updateWithStart: true },
   // Worker option tweaks on the eager local shape.
   { name: 'eager-local reuseV8Context=false', activity: 'local', upsert: true, eager: true, worker: { reuseV8Context: false } },
   { name: 'eager-local maxCached=64', activity: 'local', upsert: true, eager: true, worker: { maxCachedWorkflows: 64 } },
@@ -188,7 +196,7 @@ async function runVariant(store: string, v: Variant, serverPid: number, connecti
   const sinks: InjectedSinks<CostSinks> = { bench: { done: { fn: (_info, turnId) => waiting.get(turnId)?.(), callDuringReplay: false } } };
   const worker = await Worker.create({ connection, namespace: NAMESPACE, taskQueue, workflowBundle, activities, sinks, ...v.worker });
   let eager = 0, starts = 0, failed = 0, lastId = '';
-  const sessions = v.session ? Array.from({ length: OPT.c }, () => `tcost-session-${randomUUID()}`) : [];
+  const sessions = v.session || v.updateWithStart ? Array.from({ length: OPT.c }, () => `tcost-session-${randomUUID()}`) : [];
   const one = async (tag: string, i: number, slot = 0): Promise<number> => {
     const turnId = `${tag}-${i}-${randomUUID()}`;
     const t0 = performance.now();
@@ -196,6 +204,15 @@ async function runVariant(store: string, v: Variant, serverPid: number, connecti
     try {
       if (v.session) {
         await client.workflow.getHandle(sessions[slot]).executeUpdate(turnUpdate, { args: [{ turnId, activity: v.activity, upsert: false }] });
+        return performance.now() - t0;
+      }
+      if (v.updateWithStart) {
+        const startWorkflowOperation = new WithStartWorkflowOperation('costSessionWorkflow', {
+          taskQueue, workflowId: sessions[slot], workflowIdConflictPolicy: 'USE_EXISTING', args: [],
+          typedSearchAttributes: [{ key: SA.kind, value: 'conversation' }, { key: SA.userId, value: `user-${slot % 50}` }, { key: SA.conversationId, value: sessions[slot] }],
+        });
+        await client.workflow.executeUpdateWithStart(turnUpdate, { args: [{ turnId, activity: v.activity, upsert: v.upsert }], startWorkflowOperation });
+        starts++;
         return performance.now() - t0;
       }
       const handle = await client.workflow.start<typeof costTurnWorkflow>('costTurnWorkflow', {
@@ -220,7 +237,7 @@ async function runVariant(store: string, v: Variant, serverPid: number, connecti
   };
 
   return worker.runUntil(async () => {
-    for (const workflowId of sessions) await client.workflow.start('costSessionWorkflow', { taskQueue, workflowId, args: [] });
+    if (v.session) for (const workflowId of sessions) await client.workflow.start('costSessionWorkflow', { taskQueue, workflowId, args: [] });
     await pool(OPT.warmup, OPT.c, (i, slot) => one('warm', i, slot).then(() => undefined));
     eager = starts = failed = 0;
     const a = sample(serverPid);

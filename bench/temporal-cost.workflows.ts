@@ -52,7 +52,9 @@ export async function costSessionWorkflow(): Promise<number> {
   let turns = 0;
   let stop = false;
   setHandler(turnUpdate, async (input) => {
-    const { costUsd } = await local.fakeReply(input.turnId);
+    const { costUsd } = await (input.activity === 'regular' ? regular : local).fakeReply(input.turnId);
+    // What an operator searches by: the conversation's latest turn status and cost.
+    if (input.upsert) upsertSearchAttributes([{ key: SA.status, value: 'completed' }, { key: SA.costUsd, value: Number(costUsd) }]);
     turns++;
     return { turnId: input.turnId, costUsd };
   });

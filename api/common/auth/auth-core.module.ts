@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
@@ -14,7 +15,12 @@ import { Authenticator } from './authenticator.service';
   imports: [
     JwtModule.registerAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({ secret: config.JWT_SECRET, signOptions: { algorithm: 'HS256' } }),
+      // A KeyObject, built once: given a string, jsonwebtoken first tries (and fails) to parse it as a
+      // public key, then builds a secret key, on every sign and verify.
+      useFactory: (config: AppConfig) => ({
+        secret: createSecretKey(Buffer.from(config.JWT_SECRET, 'utf8')) as unknown as string,
+        signOptions: { algorithm: 'HS256' },
+      }),
     }),
   ],
   providers: [AccessTokenService, Authenticator, GovernanceBus, RoleDirectory, { provide: APP_GUARD, useClass: AuthGuard }],
