@@ -12,7 +12,7 @@ import { LOCAL_MODEL_ID } from '../../shared/domain/model-registry';
  * chat path must answer a fixed factual question sensibly and record usage.
  */
 const apiUrl = process.env.DEFAULTS_API_URL;
-const QUESTION = 'What is the capital of France? Answer in one short sentence.';
+const QUESTION = 'What is the capital of France?';
 // A small model may spell it with different casing or punctuation; the word is what matters.
 const mentionsParis = (text: string) => /\bparis\b/i.test(text);
 // Cold-loading the model and generating on a busy 2-core machine: generous, still bounded.

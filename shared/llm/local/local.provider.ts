@@ -38,6 +38,8 @@ export class LocalProvider implements ChatProvider {
       .generateResponse(toHistory(request.messages), {
         maxTokens: request.maxTokens ?? this.defaultMaxTokens,
         temperature: request.temperature,
+        // A 135M model falls into loops ("la femme au roi, la femme au roi, …") without it.
+        repeatPenalty: REPEAT_PENALTY,
         signal: stop.signal,
         onTextChunk: (text) => chunks.emit('text', text),
       })
@@ -70,8 +72,17 @@ export class LocalProvider implements ChatProvider {
   }
 }
 
+/**
+ * Used when the conversation sets no system prompt: without one the chat template adds its own generic
+ * prompt, and the small default model then answers plain questions far less reliably (its bench:
+ * "What is the capital of France?" went off into French phrases; with this prompt it says Paris).
+ */
+export const LOCAL_DEFAULT_SYSTEM_PROMPT = 'You are a helpful assistant. Answer briefly and accurately.';
+const REPEAT_PENALTY = { penalty: 1.1, lastTokens: 64 };
+
 function toHistory(messages: ChatMessage[]): ChatHistoryItem[] {
-  const history: ChatHistoryItem[] = messages.map((m): ChatHistoryItem => {
+  const withSystem: ChatMessage[] = messages.some((m) => m.role === 'system') ? messages : [{ role: 'system', content: LOCAL_DEFAULT_SYSTEM_PROMPT }, ...messages];
+  const history: ChatHistoryItem[] = withSystem.map((m): ChatHistoryItem => {
     if (m.role === 'system') return { type: 'system', text: m.content };
     if (m.role === 'assistant') return { type: 'model', response: [m.content] };
     if (m.role === 'tool') return { type: 'user', text: `Result of tool call ${m.toolCallId ?? ''}:\n${m.content}` };
