@@ -118,7 +118,9 @@ async function startLitellm(peers: string): Promise<ChildProcess> {
     ].join('\n'),
   );
   const child = spawn(join(peers, 'litellm-venv/bin/litellm'), ['--config', config, '--host', '127.0.0.1', '--port', String(OPT.litellmPort), '--num_workers', '1'], {
-    env: { ...process.env, LITELLM_MASTER_KEY: LITELLM_KEY, LITELLM_LOG: 'ERROR', LITELLM_TELEMETRY: 'False', NO_DOCS: 'True', DISABLE_ADMIN_UI: 'True' },
+    // Not the stack's variables: given DATABASE_URL (or REDIS_URL), LiteLLM sets up its own Postgres schema with
+    // prisma, which fetches engines from the internet, and never comes up.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LITELLM_MASTER_KEY: LITELLM_KEY, LITELLM_LOG: 'ERROR', LITELLM_TELEMETRY: 'False', NO_DOCS: 'True', DISABLE_ADMIN_UI: 'True' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(child);
