@@ -106,8 +106,16 @@ function showSignIn(notice = ''): void {
       try {
         let tokens: Tokens & { mfaRequired?: boolean; mfaToken?: string };
         if (mfaToken) tokens = await api.post('/auth/mfa/verify', { mfaToken, code: code.value.trim() });
-        else if (register) tokens = await api.post('/auth/register', { email: email.value, password: password.value, name: name.value.trim() });
-        else tokens = await api.post('/auth/login', { email: email.value, password: password.value });
+        else if (register) {
+          // Register answers alike for a new and a known address (no session either way): sign in next.
+          const answer = await api.post<{ message: string }>('/auth/register', { email: email.value, password: password.value, name: name.value.trim() });
+          try {
+            tokens = await api.post('/auth/login', { email: email.value, password: password.value });
+          } catch {
+            message.textContent = answer.message;
+            return;
+          }
+        } else tokens = await api.post('/auth/login', { email: email.value, password: password.value });
         if (tokens.mfaRequired && tokens.mfaToken) {
           mfaToken = tokens.mfaToken;
           codeRow.hidden = false;
