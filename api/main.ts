@@ -7,6 +7,7 @@ import { runWithRequestId } from '../shared/observability/request-context';
 import { AppModule } from './app.module';
 import { requestIdOf } from './common/logging/logging.module';
 import { API_PREFIX, setupOpenApi } from './common/openapi';
+import { routeMethods } from './common/problem/method-not-allowed';
 import { toProblem } from './common/problem/problem-details.filter';
 import { createValidationPipe } from './common/problem/validation.pipe';
 
@@ -31,6 +32,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   app.useGlobalPipes(createValidationPipe());
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Before init registers the routes: the problem filter answers 405 from this table.
+  routeMethods.track(fastify);
   // The request id is visible to everything the request calls, including workflows it starts.
   fastify.addHook('onRequest', (req, reply, done) => {
     (req.raw as { id?: string }).id = req.id;

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import type { AuditEvent } from '../../../shared/persistence/entities';
@@ -45,7 +46,7 @@ export class AuditFiltersDto {
 
 export class ListAuditEventsQueryDto extends AuditFiltersDto {
   /** Items per page (1–100). */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  @ApiPropertyOptional({ default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
   limit: number = 20;
 
   /** Opaque cursor from the previous page's nextCursor. */

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -203,6 +204,12 @@ export class ToolRunDto {
   latencyMs?: number | null;
   costUsd?: string;
   result?: unknown;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: 'object',
+    properties: { type: { type: 'string' }, message: { type: 'string' }, upstreamStatus: { type: 'number' } },
+    required: ['type', 'message'],
+  })
   error?: { type: string; message: string; upstreamStatus?: number } | null;
   createdAt?: string;
   completedAt?: string | null;
