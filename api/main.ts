@@ -7,7 +7,7 @@ import { runWithRequestId } from '../shared/observability/request-context';
 import { AppModule } from './app.module';
 import { requestIdOf } from './common/logging/logging.module';
 import { API_PREFIX, setupOpenApi } from './common/openapi';
-import { routeMethods } from './common/problem/method-not-allowed';
+import { methodNotAllowed, routeMethods } from './common/problem/method-not-allowed';
 import { toProblem } from './common/problem/problem-details.filter';
 import { createValidationPipe } from './common/problem/validation.pipe';
 
@@ -42,7 +42,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   // Errors raised by Fastify itself (bad JSON, body too large, wrong media type) are problems too.
   fastify.setErrorHandler((err, req, reply) => {
-    const { body, headers } = toProblem(err, req.url, req.id);
+    const { body, headers } = toProblem(methodNotAllowed(req) ?? err, req.url, req.id);
     if (body.status >= 500) req.log.error({ err }, 'request failed');
     void reply.status(body.status).headers(headers).type('application/problem+json').send(body);
   });

@@ -30,6 +30,7 @@ describe('OpenAPI document and method handling', () => {
     expect(op('/conversations/{id}/export', 'get').parameters!.find((p) => p.name === 'format')!).toMatchObject({ required: false });
     const toolRun = (doc as any).components.schemas.ToolRunDto.properties;
     expect(toolRun.error.type).toEqual(['object', 'null']);
+    expect((doc as any).components.schemas.ToolDto.properties.http.anyOf).toContainEqual({ type: 'null' });
     expect(JSON.stringify(doc)).not.toContain('"nullable"');
   });
 
@@ -41,6 +42,10 @@ describe('OpenAPI document and method handling', () => {
     const put = await api('PUT', `/conversations/00000000-0000-4000-8000-000000000000`, { token: member.accessToken, body: {} });
     expectProblem(put, 405);
     expect(put.headers.get('allow')?.split(', ')).toEqual(expect.arrayContaining(['DELETE', 'GET', 'PATCH']));
+    // Also for a method with a body and no Content-Type (the parser would refuse it first).
+    const query = await api('QUERY', '/models', { token: member.accessToken });
+    expectProblem(query, 405);
+    expect(query.headers.get('allow')).toBe('GET, HEAD');
     // A path no route has stays 404.
     expectProblem(await api('GET', '/no-such-thing', { token: member.accessToken }), 404);
   });

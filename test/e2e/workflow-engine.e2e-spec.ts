@@ -94,7 +94,7 @@ describe('/workflows (e2e)', () => {
       return detailUntil(def.id, started.body.executionId as string, (d) => d.status !== 'running');
     };
     expect((await run(owner.email)).status).toBe('completed');
-    expect((await waitForEmail(owner.email, (m) => m.subject === 'Hello')).text).toBe('Hi');
+    expect((await waitForEmail(owner.email, (m) => m.subject === 'Hello')).text.trim()).toBe('Hi');
     const stranger = await run('stranger@elsewhere.example');
     expect(stranger.status).toBe('failed');
     expect(JSON.stringify(stranger)).toMatch(/not the owner, a team-mate or a verified user/);

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsNotEmpty, IsString, MaxLength, MinLength } from 'class-validator';
 import { UserDto } from '../../users/dto/user.dto';
@@ -98,6 +99,7 @@ export class SessionInfoDto {
 export class CurrentSessionDto {
   user: UserDto;
   /** Null when authenticated with an API key. */
+  @ApiProperty({ type: () => SessionInfoDto, nullable: true })
   session: SessionInfoDto | null;
   apiKeyId: string | null;
 }

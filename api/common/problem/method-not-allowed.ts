@@ -1,4 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import { HttpStatus } from '@nestjs/common';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ProblemException } from './problem.exception';
 
 /**
  * Which methods each registered path answers, so a request that matches a path but not its method
@@ -40,3 +42,14 @@ function toPattern(url: string): RegExp {
 }
 
 export const routeMethods = new RouteMethods();
+
+/**
+ * For a request no route matched (whatever failed first: the router, or body parsing on the way to
+ * the not-found handler): 405 with Allow when the path exists for other methods, else undefined.
+ */
+export function methodNotAllowed(request: FastifyRequest): ProblemException | undefined {
+  if (!request.is404) return undefined;
+  const allowed = routeMethods.allowed(request.url.split('?')[0]);
+  if (!allowed.length || allowed.includes(request.method)) return undefined;
+  return new ProblemException(HttpStatus.METHOD_NOT_ALLOWED, 'Method not allowed', `${request.method} is not allowed here; allowed: ${allowed.join(', ')}`, {}, { Allow: allowed.join(', ') });
+}

@@ -1,7 +1,7 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { problemOfKnownError } from './known-errors';
-import { routeMethods } from './method-not-allowed';
+import { methodNotAllowed } from './method-not-allowed';
 import { ProblemBody, ProblemException } from './problem.exception';
 
 const TITLES: Record<number, string> = {
@@ -57,14 +57,6 @@ export function toProblem(thrown: unknown, instance?: string, requestId?: string
   return { body, headers };
 }
 
-/** No route matched, but the path exists for other methods: 405 with Allow, not 404. */
-function methodNotAllowed(exception: unknown, request: FastifyRequest): ProblemException | undefined {
-  if (!(exception instanceof NotFoundException) || !request.is404) return undefined;
-  const allowed = routeMethods.allowed(request.url.split('?')[0]);
-  if (!allowed.length) return undefined;
-  return new ProblemException(HttpStatus.METHOD_NOT_ALLOWED, TITLES[405], `${request.method} is not allowed here; allowed: ${allowed.join(', ')}`, {}, { Allow: allowed.join(', ') });
-}
-
 /** Every error leaves the API as application/problem+json; 5xx details are logged, never leaked. */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -75,7 +67,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = ctx.getRequest<FastifyRequest>();
     const reply = ctx.getResponse<FastifyReply>();
     const requestId = String((request.raw as { id?: unknown })?.id ?? request.id ?? '');
-    const { body, headers } = toProblem(methodNotAllowed(exception, request) ?? exception, request.url, requestId);
+    const { body, headers } = toProblem(methodNotAllowed(request) ?? exception, request.url, requestId);
     if (body.status >= 500) {
       this.logger.error({ err: exception, requestId, url: request.url }, 'request failed');
     }

@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -171,7 +171,9 @@ export class ToolVersionDto {
   requiresApproval: boolean;
   allowedRoles: string[];
   /** HTTP tools: secret references stay references; values are never shown. */
+  @ApiProperty({ type: () => HttpToolConfigDto, nullable: true })
   http: HttpToolConfigDto | null;
+  @ApiProperty({ type: () => WorkflowToolConfigDto, nullable: true })
   workflow: WorkflowToolConfigDto | null;
   createdAt: string;
 }
