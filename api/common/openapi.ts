@@ -100,13 +100,13 @@ function toOpenApi31Nullables(node: unknown): void {
   const schema = node as Record<string, unknown>;
   if (schema.nullable === true) {
     delete schema.nullable;
-    if (typeof schema.type === 'string') schema.type = [schema.type, 'null'];
-    else if (Array.isArray(schema.type)) schema.type = [...new Set([...(schema.type as string[]), 'null'])];
-    else if (schema.$ref || schema.allOf || schema.oneOf || schema.anyOf) {
+    if (schema.$ref || schema.allOf || schema.oneOf || schema.anyOf) {
+      // A composed schema: null is one more alternative (a type list would still run allOf on null).
       const inner = { ...schema };
       for (const k of Object.keys(schema)) if (!['description', 'example', 'default', 'title'].includes(k)) delete schema[k];
       schema.anyOf = [inner, { type: 'null' }];
-    }
+    } else if (typeof schema.type === 'string') schema.type = [schema.type, 'null'];
+    else if (Array.isArray(schema.type)) schema.type = [...new Set([...(schema.type as string[]), 'null'])];
   }
   for (const value of Object.values(schema)) toOpenApi31Nullables(value);
 }

@@ -46,6 +46,11 @@ describe('OpenAPI document and method handling', () => {
     const query = await api('QUERY', '/models', { token: member.accessToken });
     expectProblem(query, 405);
     expect(query.headers.get('allow')).toBe('GET, HEAD');
+    // A static path is not an id of its parametric sibling: DELETE /notifications/preferences is a 405, not a bad id.
+    const shadowed = await api('DELETE', '/notifications/preferences', { token: member.accessToken });
+    expectProblem(shadowed, 405);
+    expect(shadowed.headers.get('allow')).toBe('GET, HEAD, PATCH');
+    expect(expectProblem(await api('DELETE', '/notifications/not-an-id', { token: member.accessToken }), 400).errors?.[0]).toMatchObject({ field: 'id' });
     // A path no route has stays 404.
     expectProblem(await api('GET', '/no-such-thing', { token: member.accessToken }), 404);
   });

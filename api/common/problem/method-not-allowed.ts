@@ -26,6 +26,12 @@ export class RouteMethods {
     return [...methods].sort();
   }
 
+  /** Methods of a route registered with exactly this path (no parameters), sorted. */
+  staticMethods(path: string): string[] {
+    const route = this.routes.get(path) ?? this.routes.get(path.replace(/\/$/, ''));
+    return route ? [...route.methods].sort() : [];
+  }
+
   /** Registers the hook: call before the application's routes are registered (before init/listen). */
   track(fastify: FastifyInstance) {
     fastify.addHook('onRoute', (route) => this.add(route.url ?? route.path, route.method));
@@ -48,8 +54,14 @@ export const routeMethods = new RouteMethods();
  * the not-found handler): 405 with Allow when the path exists for other methods, else undefined.
  */
 export function methodNotAllowed(request: FastifyRequest): ProblemException | undefined {
-  if (!request.is404) return undefined;
-  const allowed = routeMethods.allowed(request.url.split('?')[0]);
+  const path = request.url.split('?')[0];
+  let allowed: string[] = [];
+  if (request.is404) allowed = routeMethods.allowed(path);
+  else if (/[:*]/.test(request.routeOptions?.url ?? '')) {
+    // A static path reached through a parametric route of another method (DELETE /notifications/preferences
+    // lands on DELETE /notifications/:id and fails its id check): the static path's methods are the answer.
+    allowed = routeMethods.staticMethods(path);
+  }
   if (!allowed.length || allowed.includes(request.method)) return undefined;
   return new ProblemException(HttpStatus.METHOD_NOT_ALLOWED, 'Method not allowed', `${request.method} is not allowed here; allowed: ${allowed.join(', ')}`, {}, { Allow: allowed.join(', ') });
 }
