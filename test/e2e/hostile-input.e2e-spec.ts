@@ -29,6 +29,15 @@ describe('hostile input', () => {
     });
   });
 
+  it('a client X-Request-Id is kept only when short and plain; otherwise one is generated', async () => {
+    const uuid = /^[0-9a-f-]{36}$/;
+    expect((await api('GET', '/monitoring/health/live', { headers: { 'x-request-id': 'a'.repeat(128) } })).headers.get('x-request-id')).toBe('a'.repeat(128));
+    for (const bad of ['a'.repeat(129), '<script>alert(1)</script>', 'id with spaces', '{"json":1}']) {
+      const res = await api('GET', '/monitoring/health/live', { headers: { 'x-request-id': bad } });
+      expect(res.headers.get('x-request-id')).toMatch(uuid);
+    }
+  });
+
   describe('NUL in workflow definitions', () => {
     it('is refused in YAML and JSON sources, in values and keys, with the field and line', async () => {
       const post = (body: object) => api('POST', '/workflows', { token: member.accessToken, body });
