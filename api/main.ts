@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { registerConsole } from './console/console.static';
 import { requestIdOf } from './common/logging/logging.module';
 import { API_PREFIX, setupOpenApi } from './common/openapi';
+import { methodNotAllowed, routeMethods } from './common/problem/method-not-allowed';
 import { toProblem } from './common/problem/problem-details.filter';
 import { createValidationPipe } from './common/problem/validation.pipe';
 
@@ -32,6 +33,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   app.useGlobalPipes(createValidationPipe());
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Before init registers the routes: the problem filter answers 405 from this table.
+  routeMethods.track(fastify);
   // The request id is visible to everything the request calls, including workflows it starts.
   fastify.addHook('onRequest', (req, reply, done) => {
     (req.raw as { id?: string }).id = req.id;
@@ -40,7 +43,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   // Errors raised by Fastify itself (bad JSON, body too large, wrong media type) are problems too.
   fastify.setErrorHandler((err, req, reply) => {
-    const { body, headers } = toProblem(err, req.url, req.id);
+    const { body, headers } = toProblem(methodNotAllowed(req) ?? err, req.url, req.id);
     if (body.status >= 500) req.log.error({ err }, 'request failed');
     void reply.status(body.status).headers(headers).type('application/problem+json').send(body);
   });

@@ -103,7 +103,7 @@ async function login(): Promise<void> {
   const email = `bench-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}@bench.test`;
   const password = `bench-${randomUUID()}`;
   const reg = await json('POST', `${API}/auth/register`, { email, password, name: 'Chat bench' });
-  if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${JSON.stringify(reg.body)}`);
+  if (reg.status !== 202) throw new Error(`register failed: ${reg.status} ${JSON.stringify(reg.body)}`);
   const res = await json('POST', `${API}/auth/login`, { email, password });
   if (res.status !== 200 || !res.body?.accessToken) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
   Object.assign(session, { accessToken: res.body.accessToken, refreshToken: res.body.refreshToken, at: Date.now() });

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ExpressionError, evaluateExpression, renderTemplates } from '../../shared/workflow-definitions/expressions';
-import { WorkflowDefinition, WorkflowDefinitionVersion } from '../../shared/persistence/entities';
+import { User, UserStatus, WorkflowDefinition, WorkflowDefinitionVersion } from '../../shared/persistence/entities';
 import type { ToolNodeCall, WorkflowSpec } from '../../workflows/declarative-run/declarative-run.contract';
 import type { ReplyProviders } from '../../shared/chat/reply-provider';
 import type { SafeHttpClient } from '../tools/safe-http/safe-http.client';
@@ -128,6 +128,22 @@ export function createEngineActivities(deps: EngineActivityDeps) {
     async toolAction(req: { tool: string; arguments?: Record<string, unknown>; scope: Scope }): Promise<{ input: unknown; output: unknown }> {
       const args = render(req.arguments ?? {}, req.scope);
       throw ApplicationFailure.nonRetryable(`tool nodes need the tool registry (tool "${req.tool}" with ${JSON.stringify(args).slice(0, 200)})`, 'ToolRegistryUnavailable');
+    },
+
+    /**
+     * Local activity: a notify node may mail only its run's owner, a member of one of the owner's
+     * teams, or an active user with a verified address; never any address a definition names.
+     */
+    async checkNotifyRecipient(req: { to: string; ownerId: string }): Promise<void> {
+      const to = String(req.to ?? '').trim().toLowerCase();
+      const em = deps.orm.em.fork();
+      const recipient = to ? await em.findOne(User, { email: to, status: UserStatus.Active }) : null;
+      const allowed =
+        recipient &&
+        (recipient.id === req.ownerId ||
+          recipient.emailVerifiedAt !== null ||
+          (await em.getConnection().execute('select 1 from team_members a join team_members b on b.team_id = a.team_id where a.user_id = ? and b.user_id = ? limit 1', [recipient.id, req.ownerId])).length > 0);
+      if (!allowed) throw ApplicationFailure.nonRetryable(`notify: "${to.slice(0, 320)}" is not the owner, a team-mate or a verified user`, 'WorkflowStepError');
     },
 
     /** The current version of another definition of the same owner, for a sub-workflow node. */

@@ -89,7 +89,9 @@ export class AdminSystemService implements OnModuleInit, OnModuleDestroy {
 
   /** Stores a new version (never edits one), then every process reloads it through the bus. */
   async patchConfig(actor: Principal, dto: PatchConfigDto) {
-    const { expectedVersion, ...changes } = dto;
+    const { expectedVersion, ...fields } = dto;
+    // A DTO instance carries every declared field, omitted ones as undefined: keep only what the body names.
+    const changes = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<TunableSettings>;
     const before = this.settings.snapshot;
     const latest = await this.em.findOne(SystemConfigVersion, { version: { $gte: 0 } }, { orderBy: { version: 'desc' } });
     const current = latest?.version ?? 0;

@@ -74,7 +74,7 @@ export class AdminUsersService implements OnModuleInit {
     return this.users.update(actor, id, { role });
   }
 
-  /** Sessions are revoked at once; access tokens and API keys fail the status check on their next request. */
+  /** Sessions and API keys are revoked at once; access tokens fail the status check on their next request. */
   async suspend(actor: Principal, id: string): Promise<UserDto> {
     return this.users.update(actor, id, { status: UserStatus.Suspended });
   }

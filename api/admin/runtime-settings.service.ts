@@ -33,6 +33,8 @@ export const DEFAULT_SETTINGS: TunableSettings = { logLevel: null, impersonation
 @Injectable()
 export class RuntimeSettings implements OnModuleInit {
   private readonly log = new Logger(RuntimeSettings.name);
+  /** The level set at boot (LOG_LEVEL): what `logLevel: null` goes back to. */
+  private bootLogLevel: string | undefined;
   private state: { version: number; settings: TunableSettings; updatedAt: string | null } = { version: 0, settings: DEFAULT_SETTINGS, updatedAt: null };
 
   constructor(
@@ -44,6 +46,7 @@ export class RuntimeSettings implements OnModuleInit {
   }
 
   async onModuleInit() {
+    this.bootLogLevel = (PinoLogger.root as { level?: string } | undefined)?.level;
     await this.reload();
   }
 
@@ -56,7 +59,7 @@ export class RuntimeSettings implements OnModuleInit {
   }
 
   get snapshot() {
-    return this.state;
+    return { ...this.state, logLevelInForce: (PinoLogger.root as { level?: string } | undefined)?.level ?? null };
   }
 
   async reload(): Promise<void> {
@@ -69,9 +72,10 @@ export class RuntimeSettings implements OnModuleInit {
 
   private apply(settings: TunableSettings) {
     const root = PinoLogger.root as { level?: string } | undefined;
-    if (settings.logLevel && root && root.level !== settings.logLevel) {
-      root.level = settings.logLevel;
-      this.log.log({ level: settings.logLevel }, 'log level changed at runtime');
+    const level = settings.logLevel ?? this.bootLogLevel;
+    if (level && root && root.level !== level) {
+      root.level = level;
+      this.log.log({ level }, 'log level changed at runtime');
     }
   }
 }

@@ -28,11 +28,15 @@ export class AuthController {
     private readonly passwords: PasswordReset,
   ) {}
 
-  /** Creates a member account, mails a verification token, and logs the new user in. */
+  /**
+   * Creates a member account and mails a verification token; then log in. A known address gets the
+   * same answer (its owner is mailed instead), so this cannot be used to find who has an account.
+   */
   @Public()
   @Post('register')
-  register(@Body() dto: RegisterDto, @Client() client: ClientMeta): Promise<RegisterResultDto> {
-    return this.auth.register(dto, client);
+  @HttpCode(HttpStatus.ACCEPTED)
+  register(@Body() dto: RegisterDto): Promise<RegisterResultDto> {
+    return this.auth.register(dto);
   }
 
   /** Email and password. Rate-limited per account and per IP (429 with Retry-After). */

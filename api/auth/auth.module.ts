@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccountNotices } from './account-notices.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { EmailVerification } from './email-verification.service';
@@ -19,6 +20,7 @@ import { SessionIssuer } from './session-issuer.service';
   controllers: [AuthController, MfaController, OAuthController],
   providers: [
     AuthService,
+    AccountNotices,
     SessionIssuer,
     LoginRateLimiter,
     OneTimeTokens,

@@ -7,6 +7,7 @@ import { AccessTokenService } from '../common/auth/access-token.service';
 import type { Principal } from '../common/auth/principal';
 import { Problems } from '../common/problem/problem.exception';
 import { UserDto } from '../users/dto/user.dto';
+import { AccountNotices } from './account-notices.service';
 import type { ClientMeta } from './client-meta';
 import type { CurrentSessionDto, LoginDto, LoginResultDto, RegisterDto, RegisterResultDto, TokenPairDto } from './dto/auth.dto';
 import { EmailVerification } from './email-verification.service';
@@ -21,34 +22,42 @@ export class AuthService {
     private readonly limiter: LoginRateLimiter,
     private readonly verification: EmailVerification,
     private readonly accessTokens: AccessTokenService,
+    private readonly accountNotices: AccountNotices,
   ) {}
 
-  async register(dto: RegisterDto, client: ClientMeta): Promise<RegisterResultDto> {
-    const user = this.em.create(User, { email: dto.email, name: dto.name.trim(), passwordHash: await hashPassword(dto.password) });
-    try {
-      await this.em.flush();
-    } catch (err) {
-      if (err instanceof UniqueConstraintViolationException) throw Problems.conflict('An account with this email already exists');
-      throw err;
+  /**
+   * A new address gets an account and a verification mail; a known one gets a mail to its owner.
+   * Both answer alike and hash a password, so neither the body nor the timing tells them apart.
+   */
+  async register(dto: RegisterDto): Promise<RegisterResultDto> {
+    const passwordHash = await hashPassword(dto.password);
+    const known = await this.em.findOne(User, { email: dto.email, status: { $ne: UserStatus.Deleted } });
+    if (known) {
+      await this.accountNotices.registrationAttempt(known);
+    } else {
+      const user = this.em.create(User, { email: dto.email, name: dto.name, passwordHash });
+      try {
+        await this.em.flush();
+        await this.verification.send(user);
+      } catch (err) {
+        // A concurrent registration of the same address won: answer as for a known one.
+        if (!(err instanceof UniqueConstraintViolationException)) throw err;
+        this.em.clear();
+      }
     }
-    await this.verification.send(user);
-    const tokens = await this.sessions.open(user, client);
-    return { ...tokens, user: UserDto.from(user) };
+    return { message: 'Check your inbox: a message to this address says how to go on. Then log in at /auth/login.' };
   }
 
   async login(dto: LoginDto, client: ClientMeta): Promise<LoginResultDto> {
-    await this.limiter.beforeAttempt(client.ip, dto.email);
+    await this.limiter.beforePassword(client.ip, dto.email);
     const user = await this.em.findOne(User, { email: dto.email, status: { $ne: UserStatus.Deleted } });
-    if (!user) {
-      await burnPasswordCheck(dto.password);
-      await this.limiter.failed(dto.email);
+    const ok = user ? await verifyPassword(user.passwordHash, dto.password) : (await burnPasswordCheck(dto.password), false);
+    if (!user || !ok) {
+      const lockedFor = await this.limiter.passwordFailed(client.ip, dto.email);
+      if (user && lockedFor) await this.accountNotices.loginLocked(user, client.ip, lockedFor);
       throw Problems.unauthorized('Invalid email or password');
     }
-    if (!(await verifyPassword(user.passwordHash, dto.password))) {
-      await this.limiter.failed(dto.email);
-      throw Problems.unauthorized('Invalid email or password');
-    }
-    await this.limiter.succeeded(dto.email);
+    await this.limiter.passwordSucceeded(client.ip, dto.email);
     return this.openSessionOrChallenge(user, client, 'password');
   }
 

@@ -6,7 +6,6 @@ import { hashPassword } from '../../shared/security/password-hasher';
 import { Problems } from '../common/problem/problem.exception';
 import { EmailDispatcher } from '../mail/email-dispatcher.service';
 import type { ForgotPasswordResultDto } from './dto/auth.dto';
-import { LoginRateLimiter } from './login-rate-limiter';
 import { MailThrottle } from './mail-throttle';
 import { OneTimeTokens, refusalDetail } from './one-time-tokens.service';
 import { SessionIssuer } from './session-issuer.service';
@@ -21,7 +20,6 @@ export class PasswordReset {
     private readonly mail: EmailDispatcher,
     private readonly throttle: MailThrottle,
     private readonly sessions: SessionIssuer,
-    private readonly limiter: LoginRateLimiter,
     private readonly config: AppConfig,
   ) {}
 
@@ -62,7 +60,5 @@ export class PasswordReset {
     const user = result.user;
     await this.em.nativeUpdate(User, { id: user.id }, { passwordHash: await hashPassword(password), updatedAt: new Date() });
     await this.sessions.revokeAllOf(user.id, 'password-reset');
-    // Failed guesses before the reset should not lock the owner out of the new password.
-    await this.limiter.succeeded(user.email);
   }
 }

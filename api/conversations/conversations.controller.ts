@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Permission } from '../../shared/domain/roles';
 import { CurrentPrincipal, Principal, RequirePermissions } from '../common/auth/principal';
@@ -74,6 +74,10 @@ export class ConversationsController {
   @Get(':id/export')
   @RequirePermissions(Permission.ConversationsRead)
   @ApiProduces('application/json', 'text/markdown', 'text/html')
+  @ApiOkResponse({
+    description: 'format=json: the conversation and its messages; markdown and html: the text',
+    content: { 'application/json': { schema: { type: 'object' } }, 'text/markdown': { schema: { type: 'string' } }, 'text/html': { schema: { type: 'string' } } },
+  })
   async export(
     @CurrentPrincipal() principal: Principal,
     @Param('id', UUID) id: string,

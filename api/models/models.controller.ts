@@ -28,7 +28,7 @@ export class ModelsController {
    * Ids contain slashes: send them as they are (`/models/openai/gpt-4o-mini`) or URL-encoded.
    */
   @Get('*')
-  @ApiParam({ name: '*', description: 'A model id (slashes as they are, or URL-encoded), optionally followed by /usage' })
+  @ApiParam({ name: 'path', description: 'A model id (slashes as they are, or URL-encoded), optionally followed by /usage' })
   byPath(@CurrentPrincipal() p: Principal, @Param('*') path: string, @Query() query: ModelUsageQuery): ModelDto | Promise<ModelUsageDto> {
     return this.models.byPath(p, path, query);
   }

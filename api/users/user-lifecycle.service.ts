@@ -35,6 +35,11 @@ export class UserLifecycle {
     );
   }
 
+  /** Revoked, not hidden: a key of a suspended user must not work again after reactivation. */
+  async revokeApiKeys(em: EntityManager, userId: string, at = new Date()): Promise<number> {
+    return em.nativeUpdate(ApiKey, { user: userId, revokedAt: null }, { revokedAt: at });
+  }
+
   /**
    * Soft delete: the row stays (ownership of past data), but nothing about the person does,
    * and the address is freed so it can register again.
@@ -55,7 +60,7 @@ export class UserLifecycle {
     });
     await em.flush();
     await this.revokeSessions(em, user.id, 'user-deleted');
-    await em.nativeUpdate(ApiKey, { user: user.id, revokedAt: null }, { revokedAt: now });
+    await this.revokeApiKeys(em, user.id, now);
     await em.nativeUpdate(OneTimeToken, { user: user.id, usedAt: null }, { usedAt: now });
     await em.nativeDelete(UserIdentity, { user: user.id });
   }

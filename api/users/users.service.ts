@@ -84,9 +84,11 @@ export class UsersService {
       if (dto.status !== undefined) user.status = dto.status;
       if (dto.emailVerified !== undefined) user.emailVerifiedAt = dto.emailVerified ? (user.emailVerifiedAt ?? new Date()) : null;
       await em.flush();
-      // Access tokens and keys already fail on the status check; sessions must not outlive the suspension.
-      // API keys are kept, so they work again on reactivation.
-      if (wasActive && suspended) await this.lifecycle.revokeSessions(em, user.id, 'user-suspended');
+      // Access tokens already fail on the status check; sessions and API keys must not outlive the suspension.
+      if (wasActive && suspended) {
+        await this.lifecycle.revokeSessions(em, user.id, 'user-suspended');
+        await this.lifecycle.revokeApiKeys(em, user.id);
+      }
       if (before.role !== user.role || before.status !== user.status) accessChange = { before, after: { role: user.role, status: user.status } };
       return user;
     });

@@ -63,6 +63,18 @@ describe('workflow definitions', () => {
     expect(broken.ok ? undefined : broken.errors[0].line).toBeGreaterThanOrEqual(3);
   });
 
+  it('refuses NUL from escapes, in values and keys (Postgres cannot store it), and sources nested too deeply', () => {
+    const yaml = parseDefinition('name: x\nnodes:\n  - id: w\n    type: wait\n    duration: "1s\\0"\n');
+    expect(yaml.ok ? [] : yaml.errors).toEqual([{ field: 'nodes[0].duration', line: 5, message: 'must not contain NUL (U+0000) characters' }]);
+    const json = parseDefinition('{"name": "J", "nodes": [{"id": "w", "type": "wait", "duration": "1s"}], "input": {"a\\u0000": 1}}');
+    expect(json.ok ? [] : json.errors).toEqual([{ field: 'input.a\\u0000', line: 1, message: 'keys must not contain NUL (U+0000) characters' }]);
+    for (const deep of ['name: x\nnodes: ' + '['.repeat(5000) + ']'.repeat(5000), '{"name": "J", "nodes": [], "input": ' + '{"a":'.repeat(5000) + '1' + '}'.repeat(5001)]) {
+      const parsed = parseDefinition(deep);
+      expect(parsed.ok).toBe(false);
+      expect(parsed.ok ? '' : parsed.errors[0].message).toMatch(/nested/);
+    }
+  });
+
   it('evaluates expressions and templates without eval', () => {
     expect(evaluateExpression("'URGENT' in steps.c.text|upper", { steps: { c: { text: 'urgent: disk full' } } })).toBe(true);
     expect(evaluateExpression('input.amount > 1000', { input: { amount: 1500 } })).toBe(true);

@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { WorkflowNode, WorkflowSpec } from '../../workflows/declarative-run/declarative-run.contract';
 import { DEFINITION_SCHEMA } from './definition.schema';
+import { inspectJson } from '../validation/json-shape';
 import { checkExpression, ExpressionError, templateExpressions } from './expressions';
 
 export interface DefinitionError {
@@ -132,16 +133,30 @@ function semanticErrors(spec: WorkflowSpec, at: Locator): DefinitionError[] {
   return errors;
 }
 
+const tooDeep: ParseResult = { ok: false, errors: [{ field: '', line: 1, message: 'the definition is nested too deeply' }] };
+
 /** Parses a YAML or JSON definition and validates it; errors carry the field and the line. */
 export function parseDefinition(source: string, format?: 'yaml' | 'json'): ParseResult {
   const fmt = format ?? (/^\s*[{[]/.test(source) ? 'json' : 'yaml');
   const lines = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length) {
-    return { ok: false, errors: doc.errors.map((e) => ({ field: '', line: e.linePos?.[0]?.line ?? lines.linePos(e.pos[0]).line, message: e.message.split('\n')[0] })) };
+  let doc: Document;
+  let value: unknown;
+  try {
+    doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    // The YAML parser recurses: a source nested thousands of levels deep overflows its stack.
+    if (doc.errors.some((e) => /call stack/i.test(e.message))) return tooDeep;
+    if (doc.errors.length) {
+      return { ok: false, errors: doc.errors.map((e) => ({ field: '', line: e.linePos?.[0]?.line ?? lines.linePos(e.pos[0]).line, message: e.message.split('\n')[0] })) };
+    }
+    value = doc.toJS({ maxAliasCount: 50 });
+  } catch (err) {
+    if (err instanceof RangeError) return tooDeep;
+    throw err;
   }
   const at = new Locator(doc, lines);
-  const value: unknown = doc.toJS({ maxAliasCount: 50 });
+  // Escapes such as "\0" or "\u0000" decode to U+0000, which Postgres cannot store (text or jsonb).
+  const issue = inspectJson(value);
+  if (issue) return { ok: false, errors: [{ field: fieldOf(issue.segments), line: at.line(issue.kind === 'nul' ? issue.segments : []) ?? 1, message: issue.message }] };
   if (!value || typeof value !== 'object' || Array.isArray(value) || !(isMap(doc.contents) || isSeq(doc.contents))) {
     return { ok: false, errors: [{ field: '', line: 1, message: 'a definition is a mapping with name and nodes' }] };
   }

@@ -85,6 +85,25 @@ describe('admin: system', () => {
     });
   });
 
+  it('a PATCH changes only the settings it names; logLevel null goes back to the boot level', async () => {
+    const patch = (body: object) => api('PATCH', '/admin/system/config', { token: admin, body });
+    const before = (await api('GET', '/admin/system/config', { token: admin })).body.runtime;
+    const bootLevel = before.logLevelInForce as string;
+    expect(bootLevel).toEqual(expect.any(String));
+    try {
+      expect((await patch({ chatStreamFromApi: false, impersonationTtlMinutes: 20 })).status).toBe(200);
+      const after = await patch({ logLevel: 'silent' });
+      expect(after.status).toBe(200);
+      expect(after.body.settings).toMatchObject({ chatStreamFromApi: false, impersonationTtlMinutes: 20, logLevel: 'silent' });
+      expect(after.body.logLevelInForce).toBe('silent');
+      const restored = await patch({ logLevel: null });
+      expect(restored.body.settings).toMatchObject({ chatStreamFromApi: false, impersonationTtlMinutes: 20, logLevel: null });
+      expect(restored.body.logLevelInForce).toBe(bootLevel);
+    } finally {
+      await patch({ chatStreamFromApi: before.settings.chatStreamFromApi, impersonationTtlMinutes: before.settings.impersonationTtlMinutes, logLevel: null });
+    }
+  });
+
   it('maintenance: 503 + Retry-After for a member, an admin still works, health and login stay up', async () => {
     const member = await registerUser('maint-member');
     expectProblem(await api('POST', '/admin/system/maintenance', { token: member.accessToken, body: { enabled: true } }), 403);

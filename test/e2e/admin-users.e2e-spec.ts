@@ -51,7 +51,7 @@ describe('admin: users', () => {
     expectProblem(await api('PATCH', `/admin/users/${a.id}/role`, { token: admin, body: { role: 'no-such-role' } }), 400);
   });
 
-  it('suspends: sessions, access tokens and API keys stop at once; activation restores the keys', async () => {
+  it('suspends: sessions, access tokens and API keys stop at once; the keys stay revoked after activation', async () => {
     const user = await registerUser('suspend');
     const key = await api('POST', '/users/me/api-keys', { token: user.accessToken, body: { name: 'k' } });
     expect(key.status).toBe(201);
@@ -64,7 +64,10 @@ describe('admin: users', () => {
     expectProblem(await api('POST', '/auth/refresh', { body: { refreshToken: user.refreshToken } }), 401);
 
     expect((await api('POST', `/admin/users/${user.id}/activate`, { token: admin })).body.status).toBe('active');
-    expect((await api('GET', '/users/me', { token: key.body.key })).status).toBe(200);
+    // Suspension revoked the key: reactivation does not bring it back.
+    expectProblem(await api('GET', '/users/me', { token: key.body.key }), 401);
+    const [row] = await sql<{ revoked_at: Date | null }>('select revoked_at from api_keys where id = ?', [key.body.id]);
+    expect(row.revoked_at).not.toBeNull();
     // The revoked session stays revoked.
     expectProblem(await api('GET', '/users/me', { token: user.accessToken }), 401);
     // The last-admin and self rules of api/users apply here too.

@@ -64,7 +64,7 @@ describe('audit trail', () => {
       const ip = freshIp();
       const regId = rid('register');
       const reg = await api('POST', '/auth/register', { body: { email, password, name: 'Secret keeper' }, headers: { 'x-request-id': regId, 'x-forwarded-for': ip } });
-      expect(reg.status).toBe(201);
+      expect(reg.status).toBe(202);
       const loginId = rid('login');
       const login = await api('POST', '/auth/login', { body: { email, password }, headers: { 'x-request-id': loginId, 'x-forwarded-for': ip } });
       expect(login.status).toBe(200);
@@ -76,7 +76,7 @@ describe('audit trail', () => {
       expect((await api('POST', '/auth/refresh', { body: { refreshToken: login.body.refreshToken }, headers: { 'x-request-id': refreshId } })).status).toBe(200);
 
       const [r] = await auditRows(regId);
-      expect(r).toMatchObject({ action: 'POST /auth/register', actor_type: 'anonymous', actor_email: email, outcome: 'success', status_code: 201, ip, request_id: regId });
+      expect(r).toMatchObject({ action: 'POST /auth/register', actor_type: 'anonymous', actor_email: email, outcome: 'success', status_code: 202, ip, request_id: regId });
       expect((await auditRows(loginId))[0]).toMatchObject({ action: 'POST /auth/login', actor_email: email, outcome: 'success', status_code: 200, ip });
       expect((await auditRows(badId))[0]).toMatchObject({ action: 'POST /auth/login', actor_email: email, outcome: 'denied', status_code: 401 });
       expect((await auditRows(forgotId))[0]).toMatchObject({ action: 'POST /auth/forgot-password', actor_email: email });

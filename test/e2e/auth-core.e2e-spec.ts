@@ -1,27 +1,52 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { api, expectProblem } from '../support/api-client';
-import { login, registerUser, uniqueEmail } from '../support/accounts';
+import Redis from 'ioredis';
+import { ipBucket } from '../../api/auth/login-rate-limiter';
+import { freshIp, login, registerUser, uniqueEmail } from '../support/accounts';
+import { waitForEmail } from '../support/mailbox';
+import { stack } from '../support/stack';
 
-/** A random client address (IPv6 ULA), so per-IP login limits never couple tests or runs. */
-const freshIp = () => `fd00:${randomBytes(8).toString('hex').match(/.{4}/g)!.join(':')}::1`;
+async function redisDel(key: string) {
+  const redis = new Redis(stack.redisUrl);
+  try {
+    await redis.del(key);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 const from = (ip: string) => ({ 'x-forwarded-for': ip });
 
 describe('POST /auth/register', () => {
-  it('creates the account, logs it in and reports the email as unverified', async () => {
+  it('creates the account and mails a verification token; the new user then logs in, unverified', async () => {
     const email = uniqueEmail('reg');
     const res = await api('POST', '/auth/register', { body: { email: email.toUpperCase(), password: 'correct horse battery', name: ' Reg ' } });
-    expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ tokenType: 'Bearer', user: { email, name: 'Reg', role: 'member', emailVerified: false, mfaEnabled: false } });
-    expect(res.body.user).not.toHaveProperty('passwordHash');
-    const me = await api('GET', '/auth/session', { token: res.body.accessToken });
-    expect(me.status).toBe(200);
-    expect(me.body).toMatchObject({ user: { id: res.body.user.id }, session: { method: 'password' } });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ message: expect.any(String) });
+    expect((await waitForEmail(email)).subject).toBe('Verify your email address');
+    const session = await login(email, 'correct horse battery', from(freshIp()));
+    expect(session.status).toBe(200);
+    const me = await api('GET', '/auth/session', { token: session.body.accessToken });
+    expect(me.body).toMatchObject({ user: { email, name: 'Reg', role: 'member', emailVerified: false, mfaEnabled: false }, session: { method: 'password' } });
+    expect(me.body.user).not.toHaveProperty('passwordHash');
   });
 
-  it('answers 409 for an email already taken, whatever its case', async () => {
+  it('answers a known email exactly as a new one (no enumeration), mails its owner and changes nothing', async () => {
     const user = await registerUser('dup');
-    const res = await api('POST', '/auth/register', { body: { email: user.email.toUpperCase(), password: 'another password!', name: 'Dup' } });
-    expect(expectProblem(res, 409).detail).toMatch(/already exists/);
+    const fresh = await api('POST', '/auth/register', { body: { email: uniqueEmail('dup-new'), password: 'another password!', name: 'New' } });
+    const known = await api('POST', '/auth/register', { body: { email: user.email.toUpperCase(), password: 'another password!', name: 'Dup' } });
+    expect({ status: known.status, body: known.body }).toEqual({ status: fresh.status, body: fresh.body });
+    expect((await waitForEmail(user.email, (m) => m.subject === 'Someone tried to register with your address')).text).toMatch(/already has one/);
+    // The account and its password are as they were.
+    expect((await login(user.email, user.password, from(freshIp()))).status).toBe(200);
+    expectProblem(await login(user.email, 'another password!', from(freshIp())), 401);
+  });
+
+  it('refuses a blank or whitespace-only name', async () => {
+    for (const name of ['', '   ', '\t\n']) {
+      const res = await api('POST', '/auth/register', { body: { email: uniqueEmail('blank'), password: 'correct horse battery', name } });
+      expect(expectProblem(res, 400).errors).toEqual([{ field: 'name', message: 'name must not be blank' }]);
+    }
   });
 
   it('names each invalid field', async () => {
@@ -66,12 +91,26 @@ describe('POST /auth/login', () => {
     expectProblem(await api('POST', '/auth/login', { body: { email: 5, password: 'x' }, headers: from(freshIp()) }), 400);
   });
 
-  it('locks an account after LOGIN_RATE_LIMIT_PER_ACCOUNT (10) failures, from any address, even with the right password', async () => {
+  it('locks an account per source after LOGIN_RATE_LIMIT_PER_ACCOUNT (10) failures, with growing delays; the owner elsewhere still gets in and is mailed', async () => {
     const user = await registerUser('lock');
-    for (let i = 0; i < 10; i++) expect((await login(user.email, `wrong password ${i}`, from(freshIp()))).status).toBe(401);
-    const blocked = await login(user.email, user.password, from(freshIp()));
-    expect(expectProblem(blocked, 429).detail).toMatch(/this account/);
-    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    const attacker = freshIp();
+    for (let i = 0; i < 10; i++) expect((await login(user.email, `wrong password ${i}`, from(attacker))).status).toBe(401);
+    // From the attacker's address: locked, even with the right password.
+    const blocked = await login(user.email, user.password, from(attacker));
+    expect(expectProblem(blocked, 429).detail).toMatch(/this account from this address/);
+    const first = Number(blocked.headers.get('retry-after'));
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThanOrEqual(60);
+    // From anywhere else the owner logs in as usual.
+    expect((await login(user.email, user.password, from(freshIp()))).status).toBe(200);
+    expect((await waitForEmail(user.email, (m) => m.subject === 'Repeated failed logins to your account')).text).toContain(attacker.split('::')[0]);
+
+    // The next lock of the same pair lasts longer: simulate the first one running out.
+    await redisDel(`rl:login:account-source:${user.email}|${ipBucket(attacker)}`);
+    for (let i = 0; i < 10; i++) expect((await login(user.email, `wrong again ${i}`, from(attacker))).status).toBe(401);
+    const again = await login(user.email, user.password, from(attacker));
+    expectProblem(again, 429);
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(60);
   });
 
   it('limits attempts per client IP (LOGIN_RATE_LIMIT_PER_IP, 50 per window)', async () => {

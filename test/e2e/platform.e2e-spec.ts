@@ -46,7 +46,7 @@ describe('platform', () => {
     const email = uniqueEmail('trace');
     const requestId = `trace-${Date.now()}`;
     const res = await api('POST', '/auth/register', { body: { email, password: 'correct horse battery', name: 'Trace' }, headers: { 'x-request-id': requestId } });
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(202);
     const mail = await waitForEmail(email);
     expect(mail.headers['x-request-id']).toBe(requestId);
   });

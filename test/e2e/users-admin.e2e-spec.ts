@@ -232,7 +232,7 @@ describe('users: administration', () => {
   });
 
   describe('suspension', () => {
-    it("cuts off the user's token and API key at once, blocks login with 403, and reactivation restores login", async () => {
+    it("cuts off the user's token and revokes their API keys at once, blocks login with 403, and reactivation restores login only", async () => {
       const u = await registerUser('suspend');
       const key = await api('POST', '/users/me/api-keys', { token: u.accessToken, body: { name: 'ci' } });
       expect(key.status).toBe(201);
@@ -250,9 +250,11 @@ describe('users: administration', () => {
       expect((await api('PATCH', `/users/${u.id}`, { token: admin, body: { status: 'active' } })).body.status).toBe('active');
       const token = await loginAs(u.email, u.password);
       expect((await api('GET', '/users/me', { token })).body.status).toBe('active');
-      // The old session stays ended; keys were only paused by the suspension.
+      // The old session stays ended, and so do the keys: suspension revoked them.
       expectProblem(await api('GET', '/users/me', { token: u.accessToken }), 401);
-      expect((await api('GET', '/users/me', { token: key.body.key })).status).toBe(200);
+      expectProblem(await api('GET', '/users/me', { token: key.body.key }), 401);
+      const keys = await api('GET', `/users/${u.id}/api-keys`, { token: admin });
+      expect(keys.body.items.find((k: { id: string }) => k.id === key.body.id).revokedAt).not.toBeNull();
     });
   });
 
@@ -277,8 +279,9 @@ describe('users: administration', () => {
       expect(deletedListed.body.items.map((x: { id: string }) => x.id)).toEqual([u.id]);
 
       const again = await api('POST', '/auth/register', { body: { email: u.email, password: u.password, name: 'Back again' } });
-      expect(again.status).toBe(201);
-      expect(again.body.user.id).not.toBe(u.id);
+      expect(again.status).toBe(202);
+      const back = await login(u.email, u.password, { 'x-forwarded-for': freshIp() });
+      expect((await api('GET', '/users/me', { token: back.body.accessToken })).body.id).not.toBe(u.id);
 
       // Deleting twice is a no-op; a deleted user cannot be edited.
       expect((await api('DELETE', `/users/${u.id}`, { token: admin })).status).toBe(204);

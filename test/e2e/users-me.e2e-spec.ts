@@ -116,8 +116,9 @@ describe('users: /users/me', () => {
       expect(sessions.body.items.every((s: { revokedAt: string | null }) => s.revokedAt)).toBe(true);
 
       const again = await api('POST', '/auth/register', { body: { email: u.email, password: 'a fresh start 123', name: 'Again' } });
-      expect(again.status).toBe(201);
-      expect(again.body.user.id).not.toBe(u.id);
+      expect(again.status).toBe(202);
+      const back = await login(u.email, 'a fresh start 123', { 'x-forwarded-for': freshIp() });
+      expect((await api('GET', '/users/me', { token: back.body.accessToken })).body.id).not.toBe(u.id);
     });
 
     it('an admin may delete their own account while another active admin remains', async () => {

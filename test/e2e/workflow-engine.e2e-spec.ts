@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
 import { api, ApiResponse, expectProblem } from '../support/api-client';
 import { loginAdmin, registerUser, TestAccount } from '../support/accounts';
+import { waitForEmail } from '../support/mailbox';
 import { stack } from '../support/stack';
 
 // The running stack: API, worker (the interpreter and its activities), Postgres, the Temporal dev server.
@@ -81,6 +82,24 @@ describe('/workflows (e2e)', () => {
 
     const list = await api('GET', `/workflows/${def.id}/executions`, as(owner));
     expect(list.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ executionId: eid, status: 'completed' })]));
+  });
+
+  it('a notify node mails the owner or a verified user, never any address a definition names', async () => {
+    const def = await create({
+      source: ['name: Notify', 'input: { type: object, properties: { to: { type: string } } }', 'nodes:', '  - id: mail', '    type: action', '    kind: notify', '    to: "${{ input.to }}"', '    subject: Hello', '    text: Hi'].join('\n'),
+    });
+    const run = async (to: string) => {
+      const started = await execute(def.id, { to });
+      expect(started.status).toBe(202);
+      return detailUntil(def.id, started.body.executionId as string, (d) => d.status !== 'running');
+    };
+    expect((await run(owner.email)).status).toBe('completed');
+    expect((await waitForEmail(owner.email, (m) => m.subject === 'Hello')).text.trim()).toBe('Hi');
+    const stranger = await run('stranger@elsewhere.example');
+    expect(stranger.status).toBe('failed');
+    expect(JSON.stringify(stranger)).toMatch(/not the owner, a team-mate or a verified user/);
+    // Another user of the gateway with an unverified address is refused too.
+    expect((await run(other.email)).status).toBe('failed');
   });
 
   it('pins a run to its version: a patch while it waits on a signal does not change it', async () => {

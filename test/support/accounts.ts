@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { api } from './api-client';
 import { stack } from './stack';
 
@@ -16,12 +16,20 @@ export function uniqueEmail(tag = 'user'): string {
   return `${tag}-${Date.now().toString(36)}-${(seq++).toString(36)}-${randomUUID().slice(0, 6)}@example.test`;
 }
 
-/** Registers a fresh member through the public API. */
+/** A random client address (an IPv6 ULA /64 of its own), so per-address login limits never couple specs. */
+export function freshIp(): string {
+  return `fd00:${randomBytes(8).toString('hex').match(/.{4}/g)!.join(':')}::1`;
+}
+
+/** Registers a fresh member through the public API, then logs it in (register answers 202 and no session). */
 export async function registerUser(tag = 'user', password = 'correct horse battery'): Promise<TestAccount> {
   const email = uniqueEmail(tag);
   const res = await api('POST', '/auth/register', { body: { email, password, name: `Test ${tag}` } });
-  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { id: res.body.user.id, email, password, accessToken: res.body.accessToken, refreshToken: res.body.refreshToken };
+  if (res.status !== 202) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const session = await login(email, password, { 'x-forwarded-for': freshIp() });
+  if (session.status !== 200) throw new Error(`login after register failed: ${session.status} ${JSON.stringify(session.body)}`);
+  const me = await api('GET', '/users/me', { token: session.body.accessToken });
+  return { id: me.body.id, email, password, accessToken: session.body.accessToken, refreshToken: session.body.refreshToken };
 }
 
 export async function login(email: string, password: string, headers?: Record<string, string>) {

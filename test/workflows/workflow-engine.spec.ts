@@ -55,6 +55,13 @@ describe('declarativeRun interpreter', () => {
   let server: Server;
   let base: string;
   let ownerId: string;
+  /** Notify nodes mail only the owner, a team-mate or a verified user: these addresses are verified users. */
+  const verifiedRecipient = async (tag: string) => {
+    const em = orm.em.fork();
+    const user = em.create(User, { email: `${tag}-${randomUUID()}@example.test`, name: tag, emailVerifiedAt: new Date() });
+    await em.flush();
+    return user.email;
+  };
   let llmPrompts: string[];
   const triageModel = () =>
     providers.chain('triage', [scriptedCandidate('scripted/triage', 'co', (req, signal) => (llmPrompts.push(String(req.messages.at(-1)?.content)), words(['URGENT:', 'disk', 'full'], { signal })))]);
@@ -187,7 +194,7 @@ describe('declarativeRun interpreter', () => {
   });
 
   it('runs the approval-flow template: waits for the approve signal, then notifies', async () => {
-    const to = `approver-${randomUUID()}@example.test`;
+    const to = await verifiedRecipient('approver');
     const h = await start(template('approval-flow'), { amount: 5000, requester: to, reason: 'laptops' });
     await until(() => h.query(stateQuery), (s) => s.steps.some((x) => x.id === 'approve' && x.status === 'waiting'));
     await h.signal(approveSignal, { by: 'boss', comment: 'fine' });
@@ -196,14 +203,14 @@ describe('declarativeRun interpreter', () => {
   });
 
   it('approval-flow rejects when nobody answers within three days', async () => {
-    const to = `late-${randomUUID()}@example.test`;
+    const to = await verifiedRecipient('late');
     const h = await start(template('approval-flow'), { amount: 5000, requester: to });
     expect(await h.result()).toMatchObject({ status: 'completed', outputs: { approve: { decision: 'rejected', timedOut: true } } });
     expect(mails.filter((m) => m.to === to).map((m) => m.subject)).toEqual(['Request rejected']);
   });
 
   it('runs the webhook-llm-triage template through the LLM layer', async () => {
-    const to = `oncall-${randomUUID()}@example.test`;
+    const to = await verifiedRecipient('oncall');
     const h = await start(template('webhook-llm-triage'), { message: 'the disk is full', notify: to });
     expect(await h.result()).toMatchObject({ outputs: { classify: { text: 'URGENT: disk full', model: 'scripted/triage' }, route: { matched: 0 } } });
     expect(llmPrompts).toContain('the disk is full');
@@ -211,7 +218,7 @@ describe('declarativeRun interpreter', () => {
   });
 
   it('runs the data-pipeline template: fetch, a loop of posts, a report', async () => {
-    const to = `etl-${randomUUID()}@example.test`;
+    const to = await verifiedRecipient('etl');
     const before = hits.length;
     const h = await start(template('data-pipeline'), { sourceUrl: `${base}/source`, sinkUrl: `${base}/sink`, reportTo: to });
     expect(await h.result()).toMatchObject({ outputs: { load: { iterations: 2 } } });

@@ -158,6 +158,7 @@ export async function declarativeRunWorkflow(run: DeclarativeRunInput): Promise<
         }
         const message = (await local.renderValue({ value: { to: node.to, subject: node.subject, text: node.text }, scope: scope(locals) })) as { to: string; subject: string; text: string };
         s.input = message;
+        if (patched('engine-notify-recipient')) await local.checkNotifyRecipient({ to: message.to, ownerId: run.ownerId });
         const key = `${workflowInfo().workflowId}:${node.id}:${s.iterations}`;
         const sent = await executeChild(SEND_EMAIL_WORKFLOW, { workflowId: sendEmailWorkflowId('workflow-notify', key), args: [{ message: { ...message, purpose: 'workflow-notify' } }] });
         return { output: sent };

@@ -3,6 +3,7 @@ import { IsDateString, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, M
 import { UserStatus } from '../../../shared/persistence/entities';
 import { CursorPageQuery } from '../../common/pagination/cursor-page';
 import { ROLE_NAME } from './roles.dto';
+import { IsTimestampString } from '../../common/validation/timestamp.validator';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -23,11 +24,11 @@ export class AdminListUsersQueryDto extends CursorPageQuery {
   q?: string;
 
   /** Created at or after (ISO 8601). */
-  @IsOptional() @IsDateString({ strict: true })
+  @IsOptional() @IsDateString({ strict: true }) @IsTimestampString()
   createdFrom?: string;
 
   /** Created before (ISO 8601). */
-  @IsOptional() @IsDateString({ strict: true })
+  @IsOptional() @IsDateString({ strict: true }) @IsTimestampString()
   createdTo?: string;
 }
 

@@ -19,6 +19,7 @@ import {
 } from 'class-validator';
 import { POLICY_ACTIONS, WEEKDAYS } from '../../../shared/policies/policy-engine';
 import type { TraceEntry } from '../../../shared/policies/policy-engine';
+import { IsTimestampString } from '../../common/validation/timestamp.validator';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -161,7 +162,7 @@ export class SimulatePolicyDto {
   resource: SimulateResourceDto;
 
   /** When to evaluate (ISO 8601); now by default. */
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsISO8601({ strict: true }) @IsTimestampString()
   at?: string;
 }
 

@@ -16,6 +16,7 @@ import {
 } from 'class-validator';
 import { MAX_COMMENT_LENGTH, type ApprovalDecision, type ApprovalStatus } from '../../../workflows/approval/approval.contract';
 import { CursorPageQuery } from '../../common/pagination/cursor-page';
+import { IsTimestampString } from '../../common/validation/timestamp.validator';
 
 const toBool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -56,7 +57,7 @@ export class CreateApprovalDto {
   allowSelfApproval?: boolean;
 
   /** ISO date-time; wins over timeout. */
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsISO8601({ strict: true }) @IsTimestampString()
   expiresAt?: string;
 
   /** ISO 8601 duration (e.g. P3D, PT12H); default P3D. */

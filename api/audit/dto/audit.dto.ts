@@ -1,6 +1,8 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import type { AuditEvent } from '../../../shared/persistence/entities';
+import { IsTimestampString } from '../../common/validation/timestamp.validator';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -30,11 +32,11 @@ export class AuditFiltersDto {
   statusCode?: number;
 
   /** ISO 8601, inclusive. */
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsISO8601({ strict: true }) @IsTimestampString()
   from?: string;
 
   /** ISO 8601, exclusive. */
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsISO8601({ strict: true }) @IsTimestampString()
   to?: string;
 
   /** Substring of the action, resource id, email, ip, user agent or request id. */
@@ -44,7 +46,7 @@ export class AuditFiltersDto {
 
 export class ListAuditEventsQueryDto extends AuditFiltersDto {
   /** Items per page (1–100). */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  @ApiPropertyOptional({ default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
   limit: number = 20;
 
   /** Opaque cursor from the previous page's nextCursor. */

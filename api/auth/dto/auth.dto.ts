@@ -1,7 +1,9 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsNotEmpty, IsString, MaxLength, MinLength } from 'class-validator';
 import { UserDto } from '../../users/dto/user.dto';
 
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const lower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 
 export const PASSWORD_MIN = 10;
@@ -16,7 +18,8 @@ export class RegisterDto {
   @IsString() @MinLength(PASSWORD_MIN) @MaxLength(PASSWORD_MAX)
   password: string;
 
-  @IsString() @IsNotEmpty() @MaxLength(200)
+  /** Trimmed; blank or whitespace-only is refused. */
+  @Transform(trim) @IsString() @IsNotEmpty({ message: 'name must not be blank' }) @MaxLength(200)
   name: string;
 }
 
@@ -54,8 +57,9 @@ export class LoginResultDto {
   mfaToken?: string;
 }
 
-export class RegisterResultDto extends TokenPairDto {
-  user: UserDto;
+/** The same for a new and a known address, so registration cannot tell which emails have accounts. */
+export class RegisterResultDto {
+  message: string;
 }
 
 export class VerifyEmailDto {
@@ -95,6 +99,7 @@ export class SessionInfoDto {
 export class CurrentSessionDto {
   user: UserDto;
   /** Null when authenticated with an API key. */
+  @ApiProperty({ type: () => SessionInfoDto, nullable: true })
   session: SessionInfoDto | null;
   apiKeyId: string | null;
 }

@@ -1,7 +1,7 @@
-import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { BudgetScope, BudgetWindow } from '../../../shared/persistence/entities';
 import { CursorPageQuery } from '../../common/pagination/cursor-page';
+import { IsTimestamp } from '../../common/validation/timestamp.validator';
 
 const USD = /^\d{1,10}(\.\d{1,8})?$/;
 const USD_MESSAGE = 'must be a decimal string of USD with at most 8 decimals, e.g. "12.50"';
@@ -44,7 +44,7 @@ export class CreditGrantDto {
   amountUsd: string;
 
   /** When the unconsumed rest lapses; none means never. */
-  @IsOptional() @Type(() => Date) @IsDate()
+  @IsOptional() @IsTimestamp()
   expiresAt?: Date;
 
   @IsOptional() @IsString() @MaxLength(500)
@@ -75,10 +75,10 @@ export class CreditsQuery extends CursorPageQuery {}
 
 /** `from` ≤ createdAt < `to` (ISO 8601); defaults to the last 30 days. */
 export class UsageQuery {
-  @IsOptional() @Type(() => Date) @IsDate()
+  @IsOptional() @IsTimestamp()
   from?: Date;
 
-  @IsOptional() @Type(() => Date) @IsDate()
+  @IsOptional() @IsTimestamp()
   to?: Date;
 }
 

@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsInt, isUUID, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { Problems } from '../problem/problem.exception';
+import { isStorableDate } from '../validation/timestamp.validator';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -30,7 +31,8 @@ export function decodeCursor(cursor: string | undefined): CursorPosition | undef
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
     const createdAt = new Date(at);
     // The id is compared against uuid columns: a forged non-UUID would be a Postgres error (500).
-    if (typeof id !== 'string' || !isUUID(id, 'all') || Number.isNaN(createdAt.getTime())) throw new Error();
+    // And a date outside Postgres's range (year 0, -4714, +275760) would be one too.
+    if (typeof id !== 'string' || !isUUID(id, 'all') || typeof at !== 'string' || !isStorableDate(createdAt)) throw new Error();
     return { createdAt, id };
   } catch {
     throw Problems.badRequest('cursor is not a cursor returned by this API', [{ field: 'cursor', message: 'invalid cursor' }]);

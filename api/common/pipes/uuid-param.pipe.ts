@@ -8,6 +8,11 @@ export class UuidParamPipe implements PipeTransform<string, string> {
   /** `alias` (e.g. "me") is passed through unchanged. */
   constructor(private readonly alias?: string) {}
 
+  /** For the OpenAPI document. */
+  get aliasValue(): string | undefined {
+    return this.alias;
+  }
+
   transform(value: string, meta: ArgumentMetadata): string {
     if (this.alias !== undefined && value === this.alias) return value;
     if (isUUID(value, 'all')) return value.toLowerCase();

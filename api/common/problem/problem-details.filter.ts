@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { problemOfKnownError } from './known-errors';
+import { methodNotAllowed } from './method-not-allowed';
 import { ProblemBody, ProblemException } from './problem.exception';
 
 const TITLES: Record<number, string> = {
@@ -66,7 +67,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = ctx.getRequest<FastifyRequest>();
     const reply = ctx.getResponse<FastifyReply>();
     const requestId = String((request.raw as { id?: unknown })?.id ?? request.id ?? '');
-    const { body, headers } = toProblem(exception, request.url, requestId);
+    const { body, headers } = toProblem(methodNotAllowed(request) ?? exception, request.url, requestId);
     if (body.status >= 500) {
       this.logger.error({ err: exception, requestId, url: request.url }, 'request failed');
     }

@@ -1,5 +1,6 @@
-import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
-import { FieldError, Problems } from './problem.exception';
+import { ArgumentMetadata, HttpStatus, ValidationError, ValidationPipe } from '@nestjs/common';
+import { inspectJson } from '../../../shared/validation/json-shape';
+import { FieldError, ProblemException, Problems } from './problem.exception';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((e) => {
@@ -12,21 +13,12 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
-/** Path of the first string holding U+0000, which Postgres cannot store (it would surface as a 500). */
-function findNul(value: unknown, path = ''): string | undefined {
-  if (typeof value === 'string') return value.includes('\0') ? path || 'value' : undefined;
-  if (!value || typeof value !== 'object') return undefined;
-  for (const [k, v] of Object.entries(value)) {
-    const hit = findNul(v, path ? `${path}.${k}` : k);
-    if (hit) return hit;
-  }
-  return undefined;
-}
-
 class ProblemValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata) {
-    const field = findNul(value);
-    if (field) throw Problems.validation([{ field, message: 'must not contain NUL (U+0000) characters' }]);
+    // Bounded and iterative, before anything walks the value recursively (class-transformer does).
+    const issue = inspectJson(value);
+    if (issue?.kind === 'size') throw new ProblemException(HttpStatus.PAYLOAD_TOO_LARGE, 'Payload too large', `${issue.path}: ${issue.message}`, { errors: [{ field: issue.path, message: issue.message }] });
+    if (issue) throw Problems.validation([{ field: issue.path, message: issue.message }]);
     return super.transform(value, metadata);
   }
 }

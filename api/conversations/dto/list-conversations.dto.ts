@@ -1,15 +1,11 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsDate, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { CursorPageQuery } from '../../common/pagination/cursor-page';
 import { MAX_TAG_LENGTH, NoNul, Trim } from './conversation-fields';
+import { IsTimestamp } from '../../common/validation/timestamp.validator';
 
 // Query strings arrive as text; anything but "true"/"false" stays a string and fails @IsBoolean.
 const toBool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
-const toDate = ({ value }: { value: unknown }) => {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)) return value;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? value : date;
-};
 
 export class ListConversationsQueryDto extends CursorPageQuery {
   @IsOptional() @Trim() @IsString() @NoNul() @IsNotEmpty() @MaxLength(200)
@@ -26,11 +22,11 @@ export class ListConversationsQueryDto extends CursorPageQuery {
   bookmarked?: boolean;
 
   /** ISO 8601 date or date-time; inclusive. */
-  @IsOptional() @Transform(toDate) @IsDate({ message: 'createdAfter must be an ISO 8601 date' })
+  @IsOptional() @IsTimestamp()
   createdAfter?: Date;
 
   /** ISO 8601 date or date-time; exclusive. */
-  @IsOptional() @Transform(toDate) @IsDate({ message: 'createdBefore must be an ISO 8601 date' })
+  @IsOptional() @IsTimestamp()
   createdBefore?: Date;
 
   /** true: the caller's soft-deleted conversations instead of the live ones. */

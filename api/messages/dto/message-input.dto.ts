@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { CursorPageQuery } from '../../common/pagination/cursor-page';
 import { NoNul } from '../../conversations/dto/conversation-fields';
@@ -22,7 +23,7 @@ export class EditMessageDto {
 
 export class ListMessagesQueryDto extends CursorPageQuery {
   /** asc (oldest first, the default) or desc. */
-  @IsOptional() @IsIn(['asc', 'desc'])
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc' }) @IsOptional() @IsIn(['asc', 'desc'])
   order: 'asc' | 'desc' = 'asc';
 
   /** Only the replies to this message. */

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsDate, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
-import { Type } from 'class-transformer';
+import { IsBoolean, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsTimestamp } from '../../common/validation/timestamp.validator';
 
 /** `true`/`false` in a query string; anything else stays a string and fails @IsBoolean. */
 const queryBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
@@ -17,10 +17,10 @@ export class ModelUsageQuery {
   @IsOptional() @IsUUID()
   userId?: string;
 
-  @IsOptional() @Type(() => Date) @IsDate()
+  @IsOptional() @IsTimestamp()
   from?: Date;
 
-  @IsOptional() @Type(() => Date) @IsDate()
+  @IsOptional() @IsTimestamp()
   to?: Date;
 }
 

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -170,7 +171,9 @@ export class ToolVersionDto {
   requiresApproval: boolean;
   allowedRoles: string[];
   /** HTTP tools: secret references stay references; values are never shown. */
+  @ApiProperty({ type: () => HttpToolConfigDto, nullable: true })
   http: HttpToolConfigDto | null;
+  @ApiProperty({ type: () => WorkflowToolConfigDto, nullable: true })
   workflow: WorkflowToolConfigDto | null;
   createdAt: string;
 }
@@ -203,6 +206,12 @@ export class ToolRunDto {
   latencyMs?: number | null;
   costUsd?: string;
   result?: unknown;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: 'object',
+    properties: { type: { type: 'string' }, message: { type: 'string' }, upstreamStatus: { type: 'number' } },
+    required: ['type', 'message'],
+  })
   error?: { type: string; message: string; upstreamStatus?: number } | null;
   createdAt?: string;
   completedAt?: string | null;

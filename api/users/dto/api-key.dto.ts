@@ -1,7 +1,7 @@
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsDate, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { Permission } from '../../../shared/domain/roles';
 import type { ApiKey } from '../../../shared/persistence/entities';
+import { IsTimestamp } from '../../common/validation/timestamp.validator';
 
 export const API_KEY_SCOPES = [...Object.values(Permission), '*'];
 
@@ -18,7 +18,7 @@ export class CreateApiKeyDto {
   expiresInDays?: number;
 
   /** ISO 8601 instant in the future. */
-  @IsOptional() @Type(() => Date) @IsDate()
+  @IsOptional() @IsTimestamp()
   expiresAt?: Date;
 }
 
