@@ -1,17 +1,10 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type WorkflowClientInterceptor } from '@temporalio/client';
+import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import { AppConfig } from '../shared/config/app-config';
 import { QueueFamily, taskQueue } from './task-queues';
+import { boundedTemporalConnection, TEMPORAL_CALL_DEADLINE_MS } from './temporal-connection';
 
 export const TEMPORAL_CONNECTION = Symbol('TEMPORAL_CONNECTION');
-
-/**
- * Bounds on every Temporal call a request makes, so an unreachable server answers 503 in seconds
- * rather than after the SDK's default retries (10 attempts, up to 5 s apart: ~22 s measured).
- */
-export const TEMPORAL_CONNECT_TIMEOUT_MS = 2000;
-export const TEMPORAL_CALL_DEADLINE_MS = 5000;
-const RETRY = defaultGrpcRetryOptions({ maxAttempts: 4, maxIntervalMs: () => 500 });
 
 /** A deadline on each short workflow call (not `result()`, a long poll that must outlive it). */
 function deadlines(conn: Connection): WorkflowClientInterceptor {
@@ -45,11 +38,6 @@ export class TemporalClient extends Client implements OnApplicationShutdown {
   async onApplicationShutdown() {
     await this.conn.close();
   }
-}
-
-/** A lazy connection with bounded connect time and retries (see TEMPORAL_CALL_DEADLINE_MS). */
-export function boundedTemporalConnection(address: string): Connection {
-  return Connection.lazy({ address, connectTimeout: TEMPORAL_CONNECT_TIMEOUT_MS, interceptors: [makeGrpcRetryInterceptor(RETRY)] });
 }
 
 @Global()
