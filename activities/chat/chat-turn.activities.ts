@@ -64,6 +64,26 @@ function internalFailure(err: unknown): unknown {
   });
 }
 
+/** How long a produced reply waits for Postgres to come back before the attempt fails. */
+const PERSIST_OUTAGE_MS = 30_000;
+
+/**
+ * Runs `write` again while its dependency is unreachable (heartbeating, at most PERSIST_OUTAGE_MS):
+ * a reply already produced and streamed is not thrown away because Postgres blinked.
+ */
+async function riding<T>(ctx: Context, write: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + PERSIST_OUTAGE_MS;
+  for (;;) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!isDependencyDown(err) || Date.now() > deadline || ctx.cancellationSignal.aborted) throw err;
+      heartbeat(ctx, { waiting: 'postgres' });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 /** A local activity (the adopted first step) is kept alive by its workflow task, not by heartbeats. */
 function heartbeat(ctx: Context, details: unknown) {
   if (!ctx.info.isLocal) ctx.heartbeat(details);
@@ -318,7 +338,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
       // Every token must be in the stream before the reply is recorded: a failed write fails this
       // attempt, and the retry resets and streams the reply again (the turn is still running).
       await stream.flush();
-      const { won, current } = await persist(turn, TurnStatus.Completed, produced.text, usage);
+      const { won, current } = await riding(ctx, () => persist(turn, TurnStatus.Completed, produced.text, usage));
       if (!won) return (await recorded(turn.id)).result;
       await stream.append({ type: 'done', data: { messageId: current.assistantMessageId!, content: produced.text, finishReason: produced.finishReason, usage } });
       return {
