@@ -38,6 +38,9 @@ interface Started {
 
 const figures: { scenario: string; turns: number; completed: number; failed: number; kills: number; outages: number; requests: number; err500: number; err503: number; maxMs: number; recoverySeconds: number | null }[] = [];
 
+/** Loads still running (a failed test's): stopped after each test. */
+const live = new Set<{ stop(): Promise<void> }>();
+
 /** Chat turns (half slow, half priced) and REST requests, in two loops, until stopped. */
 class MixedLoad {
   readonly outcomes: Outcome[] = [];
@@ -49,12 +52,14 @@ class MixedLoad {
   constructor(private readonly user: TestAccount) {}
 
   start() {
+    live.add(this);
     this.running = true;
     this.loops = [this.restLoop(), this.chatLoop()];
     return this;
   }
 
   async stop() {
+    live.delete(this);
     this.running = false;
     await Promise.all(this.loops);
   }
@@ -205,6 +210,20 @@ async function health() {
   return Object.fromEntries((res.body.components as { name: string; status: string }[]).map((c) => [c.name, c.status]));
 }
 
+/**
+ * Stops a component, runs `during`, and starts it again, even when an assertion fails meanwhile (the
+ * stack is shared with the specs that follow). Returns when the component was started again.
+ */
+async function outage(component: { stop(): Promise<void>; start(): Promise<void> }, during: () => Promise<void>): Promise<number> {
+  await component.stop();
+  try {
+    await during();
+  } finally {
+    await component.start();
+  }
+  return Date.now();
+}
+
 describe('faults: kills and outages under load', () => {
   const llm = new StubLlmServer();
   let admin: string;
@@ -218,6 +237,8 @@ describe('faults: kills and outages under load', () => {
     const budget = await api('PUT', '/billing/budgets', { token: admin, body: { scopeType: 'user', scopeId: user.id, window: 'monthly', limitUsd: '1000' } });
     expect(budget.status).toBeLessThan(300);
   });
+
+  afterEach(() => Promise.all([...live].map((load) => load.stop())));
 
   afterAll(async () => {
     await streamFromApi(admin, true).catch(() => undefined);
@@ -262,12 +283,11 @@ describe('faults: kills and outages under load', () => {
     await streamFromApi(admin, true);
     const load = new MixedLoad(user).start();
     await sleep(1_500);
-    await postgres.stop();
-    await sleep(1_500);
-    expect(await health()).toMatchObject({ postgres: 'down', redis: 'up', temporal: 'up' });
-    await sleep(6_500);
-    await postgres.start();
-    const back = Date.now();
+    const back = await outage(postgres, async () => {
+      await sleep(1_500);
+      expect(await health()).toMatchObject({ postgres: 'down', redis: 'up', temporal: 'up' });
+      await sleep(6_500);
+    });
     const recoverySeconds = await recovery(async () => (await api('GET', '/conversations?limit=1', { token: user.accessToken })).status === 200, back);
     await sleep(1_500);
     await load.stop();
@@ -289,12 +309,11 @@ describe('faults: kills and outages under load', () => {
     const apiPid = pidOf('api');
     const load = new MixedLoad(user).start();
     await sleep(1_500);
-    await redis.stop();
-    await sleep(1_000);
-    expect(await health()).toMatchObject({ postgres: 'up', redis: 'down' });
-    await sleep(2_000);
-    await redis.start();
-    const back = Date.now();
+    const back = await outage(redis, async () => {
+      await sleep(1_000);
+      expect(await health()).toMatchObject({ postgres: 'up', redis: 'down' });
+      await sleep(2_000);
+    });
     const recoverySeconds = await recovery(async () => {
       const s = await openSse('/chat/stream', { token: user.accessToken, body: { message: 'probe', model: stubModel('echo') } });
       const events = await s.events;
@@ -317,14 +336,13 @@ describe('faults: kills and outages under load', () => {
     await streamFromApi(admin, false);
     const load = new MixedLoad(user).start();
     await sleep(1_500);
-    await temporal.stop();
-    await sleep(3_000);
-    expect(await health()).toMatchObject({ postgres: 'up', redis: 'up', temporal: 'down' });
-    // Also with the first step streaming from the API (the start then fails after the turn began).
-    await streamFromApi(admin, true);
-    await sleep(4_000);
-    await temporal.start();
-    const back = Date.now();
+    const back = await outage(temporal, async () => {
+      await sleep(3_000);
+      expect(await health()).toMatchObject({ postgres: 'up', redis: 'up', temporal: 'down' });
+      // Also with the first step streaming from the API (the start then fails after the turn began).
+      await streamFromApi(admin, true);
+      await sleep(4_000);
+    });
     const recoverySeconds = await recovery(async () => (await api('POST', '/chat', { token: user.accessToken, body: { message: 'probe', model: stubModel('echo') } })).status === 200, back);
     await sleep(1_500);
     await load.stop();
