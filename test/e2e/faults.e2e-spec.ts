@@ -1,4 +1,8 @@
+import { reserveBudgets } from '../../shared/billing/budget-ledger';
+import { BudgetScope } from '../../shared/persistence/entities';
+import { ORPHAN_TURN_PROBLEM, TURN_ORPHAN_BOUND_SECONDS } from '../../workflows/turn-sweeper/turn-sweeper.contract';
 import { loginAdmin, registerUser, type TestAccount } from '../support/accounts';
+import { openStores, seedTurn } from '../support/chat-turn-fixtures';
 import { api } from '../support/api-client';
 import { startApiProcess } from '../support/api-process';
 import { sql } from '../support/db';
@@ -331,6 +335,34 @@ describe('faults: kills and outages under load', () => {
     expect(recoverySeconds).toBeLessThan(10);
     record(`redis restart (stream from API: ${fromApi})`, load, settled, { outages: 1, recoverySeconds });
   }, 180_000);
+
+  it('an orphan (a process killed between the commit and the start) is settled by the scheduled sweeper within the bound', async () => {
+    // What the kill leaves: the turn row and its hold, committed, with no workflow (rows as the API writes them).
+    const stores = await openStores();
+    try {
+      const orphan = await seedTurn(stores.orm, PRICED);
+      const turnId = orphan.input.turnId;
+      await stores.orm.em.fork().transactional(async (tx) => {
+        const budget = await api('PUT', '/billing/budgets', { token: admin, body: { scopeType: 'user', scopeId: orphan.userId, window: 'daily', limitUsd: '5' } });
+        expect(budget.status).toBeLessThan(300);
+        expect((await reserveBudgets(tx, turnId, [{ type: BudgetScope.User, id: orphan.userId }], '0.25000000')).ok).toBe(true);
+      });
+      const t0 = Date.now();
+      const ended = await until('the sweeper to fail the orphan', async () => {
+        const [row] = await sql<{ status: string; error: string; hold: string }>(
+          "select t.status, t.error, r.status as hold from chat_turns t join budget_reservations r on r.source_id = t.id::text where t.id = ?",
+          [turnId],
+        );
+        return row.status !== 'running' ? row : undefined;
+      }, (TURN_ORPHAN_BOUND_SECONDS + 5) * 1000);
+      const seconds = Math.round((Date.now() - t0) / 100) / 10;
+      expect(ended).toEqual({ status: 'failed', error: ORPHAN_TURN_PROBLEM.detail, hold: 'refunded' });
+      figures.push({ scenario: 'orphan settled by the sweeper', turns: 1, completed: 0, failed: 1, kills: 0, outages: 0, requests: 0, err500: 0, err503: 0, maxMs: 0, recoverySeconds: seconds });
+      await sql('delete from users where id = ?', [orphan.userId]);
+    } finally {
+      await stores.close();
+    }
+  }, 90_000);
 
   it('Temporal stopped for 8 s: chat answers 503 fast, REST keeps working, unstarted turns end and release their holds', async () => {
     await streamFromApi(admin, false);
