@@ -268,11 +268,12 @@ export function createChatActivities(deps: ChatActivityDeps) {
         if (!(problem.retryable && draft.candidateIndex < candidates.length - 1)) throw providerFailure(problem);
         startAt = draft.candidateIndex + 1;
         resetReason = `fallback:${candidates[startAt].model}`;
-      } else if (adopting && draft === null) {
-        resetReason ??= 'takeover';
       }
-      // A takeover always resets: the dead holder may have shown its clients tokens Redis never stored.
-      if (!produced && resetReason && (resetReason === 'takeover' || (await stream.hasTokens()))) {
+      // The holder gave the turn up without a draft (died, lost Redis): always reset, whatever the
+      // attempt, since it may have shown its own clients tokens that Redis never stored.
+      const holderGone = adopting && draft === null;
+      if (holderGone) resetReason ??= 'takeover';
+      if (!produced && resetReason && (holderGone || (await stream.hasTokens()))) {
         await stream.append({ type: 'reset', data: { attempt: ctx.info.attempt, reason: resetReason } });
       }
 

@@ -6,6 +6,10 @@ export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P03', '08006', '08001']);
 
+// Matched anywhere: the query builder prefixes a driver's message with the SQL ("select … - Connection
+// terminated unexpectedly"); Postgres shutting down sends "terminating connection due to administrator command".
+const DOWN_MESSAGES = /(^|- )(Connection is closed\.|Stream isn't writeable|Connection terminated|timeout exceeded when trying to connect|Command timed out|terminating connection due to administrator command)/;
+
 /**
  * A connection-level failure of a dependency, whatever library raised it. Shared by the API (503)
  * and the workers (a turn failing on one is the gateway's fault, not the provider's).
@@ -18,7 +22,7 @@ export function isDependencyDown(err: unknown): boolean {
   if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
   // ioredis: offline queue disabled or retries exhausted while Redis is away; commandTimeout elapsed.
   if (e.name === 'MaxRetriesPerRequestError') return true;
-  if (typeof e.message === 'string' && /^(Connection is closed\.|Stream isn't writeable|Connection terminated|timeout exceeded when trying to connect|Command timed out)/.test(e.message)) return true;
+  if (typeof e.message === 'string' && DOWN_MESSAGES.test(e.message)) return true;
   if (err instanceof DriverException && e.cause !== undefined) return isDependencyDown(e.cause);
   return e.cause !== undefined && e.cause !== err ? isDependencyDown(e.cause) : false;
 }
