@@ -1,9 +1,25 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import { AppConfig } from '../shared/config/app-config';
 import { QueueFamily, taskQueue } from './task-queues';
+import { boundedTemporalConnection, TEMPORAL_CALL_DEADLINE_MS } from './temporal-connection';
 
 export const TEMPORAL_CONNECTION = Symbol('TEMPORAL_CONNECTION');
+
+/** A deadline on each short workflow call (not `result()`, a long poll that must outlive it). */
+function deadlines(conn: Connection): WorkflowClientInterceptor {
+  const bounded = <T>(call: () => Promise<T>) => conn.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS, call);
+  return {
+    start: (input, next) => bounded(() => next(input)),
+    startWithDetails: (input, next) => bounded(() => next(input)),
+    signal: (input, next) => bounded(() => next(input)),
+    signalWithStart: (input, next) => bounded(() => next(input)),
+    query: (input, next) => bounded(() => next(input)),
+    terminate: (input, next) => bounded(() => next(input)),
+    cancel: (input, next) => bounded(() => next(input)),
+    describe: (input, next) => bounded(() => next(input)),
+  };
+}
 
 /** The Temporal client the API uses to start, signal and query workflows. */
 @Injectable()
@@ -12,7 +28,7 @@ export class TemporalClient extends Client implements OnApplicationShutdown {
     @Inject(TEMPORAL_CONNECTION) readonly conn: Connection,
     private readonly config: AppConfig,
   ) {
-    super({ connection: conn, namespace: config.TEMPORAL_NAMESPACE });
+    super({ connection: conn, namespace: config.TEMPORAL_NAMESPACE, interceptors: { workflow: [deadlines(conn)] } });
   }
 
   queue(family: QueueFamily): string {
@@ -31,7 +47,7 @@ export class TemporalClient extends Client implements OnApplicationShutdown {
       provide: TEMPORAL_CONNECTION,
       inject: [AppConfig],
       // Lazy: the API boots (and reports Temporal down in /health) even when the server is not up yet.
-      useFactory: (config: AppConfig) => Connection.lazy({ address: config.TEMPORAL_ADDRESS }),
+      useFactory: (config: AppConfig) => boundedTemporalConnection(config.TEMPORAL_ADDRESS),
     },
     TemporalClient,
   ],

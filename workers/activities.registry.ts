@@ -7,6 +7,9 @@ import { createAuditRetentionActivities } from '../activities/audit/audit-retent
 import { createBillingCycleActivities } from '../activities/billing/billing-cycle.activities';
 import { createApprovalActivities } from '../activities/approvals/approval.activities';
 import { createChatActivities } from '../activities/chat/chat-turn.activities';
+import { createTurnSweeperActivities, temporalWorkflowState } from '../activities/chat/turn-sweeper.activities';
+import { Client } from '@temporalio/client';
+import { boundedTemporalConnection } from '../temporal/temporal-connection';
 import { createReplyProviders } from '../shared/chat/llm-reply-providers';
 import { TurnHandoffWaiter } from '../activities/chat/turn-handoff-waiter';
 import { createSummarizeActivities } from '../activities/chat/summarize.activities';
@@ -36,6 +39,9 @@ export async function buildActivities(config: AppConfig) {
   const redis = new Redis(config.REDIS_URL, { connectionName: 'gateway-worker', maxRetriesPerRequest: 3, enableAutoPipelining: true });
   const providers = createReplyProviders(createProviders(config));
   const handoff = new TurnHandoffWaiter(redis);
+  // The turn sweeper asks Temporal whether a turn's workflow exists (a client beside the worker's connection).
+  const temporalConnection = boundedTemporalConnection(config.TEMPORAL_ADDRESS);
+  const temporal = new Client({ connection: temporalConnection, namespace: config.TEMPORAL_NAMESPACE });
   const activities = {
     ...createEmailActivities({ transport, from: config.MAIL_FROM }),
     ...createNotificationActivities({ orm, redis }),
@@ -48,6 +54,7 @@ export async function buildActivities(config: AppConfig) {
       streamRetentionSeconds: config.CHAT_STREAM_RETENTION_SECONDS,
       defaultMaxTokens: config.CHAT_DEFAULT_MAX_TOKENS,
     }),
+    ...createTurnSweeperActivities({ orm, redis, streamRetentionSeconds: config.CHAT_STREAM_RETENTION_SECONDS, workflowState: temporalWorkflowState(temporal) }),
     ...createSummarizeActivities({ orm, providers }),
     ...createEngineActivities({ orm, providers, http: new SafeHttpClient(DestinationPolicy.fromEnv(config.TOOL_HTTP_ALLOW_HOSTS)), defaultModel: defaultModelId(configuredProviderNames(config)) }),
     ...createUserExportActivities({ orm }),
@@ -62,6 +69,7 @@ export async function buildActivities(config: AppConfig) {
   const close = async () => {
     transport.close();
     handoff.close();
+    await temporalConnection.close().catch(() => undefined);
     redis.disconnect();
     await orm.close(true);
   };

@@ -12,3 +12,4 @@ export { toolRunWorkflow } from './tool-run/tool-run.workflow';
 export { userErasureWorkflow } from './user-erasure/user-erasure.workflow';
 export { userExportWorkflow } from './user-export/user-export.workflow';
 export { webhookDeliveryWorkflow } from './webhook-delivery/webhook-delivery.workflow';
+export { turnSweeperWorkflow } from './turn-sweeper/turn-sweeper.workflow';

@@ -4,12 +4,14 @@ import type Redis from 'ioredis';
 import { ChatTurn, Message, MessageRole, ToolRun, TurnStatus, UsageRecord } from '../../shared/persistence/entities';
 import type { TurnUsage } from '../../shared/streams/turn-events';
 import type { TurnDraft } from '../../shared/streams/turn-handoff';
-import { addUsd, CANCELLED_REPLY, DEFAULT_MAX_TOOL_STEPS, type FinishTurnInput, type GenerateReplyInput, type GenerateReplyResult, type PlannedToolCall, type StepUsage, type ToolOutcome } from '../../workflows/chat-turn/chat-turn.contract';
+import { addUsd, CANCELLED_REPLY, DEFAULT_MAX_TOOL_STEPS, INTERNAL_TURN_PROBLEM, UNAVAILABLE_TURN_PROBLEM, type FinishTurnInput, type GenerateReplyInput, type GenerateReplyResult, type PlannedToolCall, type StepUsage, type ToolOutcome } from '../../workflows/chat-turn/chat-turn.contract';
 import { settleTurnBilling } from '../../shared/billing/turn-billing';
 import { loadTurnContext } from '../../shared/chat/turn-context';
+import { capReply } from '../../shared/chat/reply-cap';
+import { isDependencyDown } from '../../shared/errors/dependency-errors';
 import { costUsd } from '../../shared/chat/cost';
 import type { ToolCall } from '../../shared/llm/provider.types';
-import type { ClassifiedProviderError, ReplyCandidate, ReplyProviders } from '../../shared/chat/reply-provider';
+import { isInternalFailure, type ClassifiedProviderError, type ReplyCandidate, type ReplyProviders } from '../../shared/chat/reply-provider';
 import { TurnHandoffWaiter } from './turn-handoff-waiter';
 import { TurnStreamWriter } from './turn-stream-writer';
 import { eventResult, loadTurnTools, planToolCalls, stepMessageId, toolDefinitions, toolMessageId, toolMessageText, type TurnTool } from './turn-tools';
@@ -43,6 +45,43 @@ function providerFailure(problem: ClassifiedProviderError): ApplicationFailure {
   return retryHere
     ? ApplicationFailure.create({ message: problem.detail, type: problem.type, details: [problem], nextRetryDelay: problem.retryAfterSeconds ? `${problem.retryAfterSeconds}s` : undefined })
     : ApplicationFailure.nonRetryable(problem.detail, problem.type, problem);
+}
+
+/**
+ * What the workflow reports for a failure that is not the provider's (those are ApplicationFailures
+ * already): Redis, Postgres or a bug. Retryable; the client sees a generic problem, the driver's text
+ * stays in the failure message for operators.
+ */
+function internalFailure(err: unknown): unknown {
+  if (err instanceof ApplicationFailure || err instanceof CancelledFailure) return err;
+  const down = isDependencyDown(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return ApplicationFailure.create({
+    message,
+    type: down ? 'DependencyUnavailable' : 'InternalError',
+    details: [down ? UNAVAILABLE_TURN_PROBLEM : INTERNAL_TURN_PROBLEM],
+    cause: err instanceof Error ? err : undefined,
+  });
+}
+
+/** How long a produced reply waits for Postgres to come back before the attempt fails. */
+const PERSIST_OUTAGE_MS = 30_000;
+
+/**
+ * Runs `write` again while its dependency is unreachable (heartbeating, at most PERSIST_OUTAGE_MS):
+ * a reply already produced and streamed is not thrown away because Postgres blinked.
+ */
+async function riding<T>(ctx: Context, write: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + PERSIST_OUTAGE_MS;
+  for (;;) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!isDependencyDown(err) || Date.now() > deadline || ctx.cancellationSignal.aborted) throw err;
+      heartbeat(ctx, { waiting: 'postgres' });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 /** A local activity (the adopted first step) is kept alive by its workflow task, not by heartbeats. */
@@ -172,12 +211,11 @@ export function createChatActivities(deps: ChatActivityDeps) {
     };
   }
 
-  return {
-    /**
-     * Streams the reply into the turn's Redis stream and records it, exactly once per turn.
-     * A retry (worker died) or a fallback first emits `reset`, then restarts the text.
-     */
-    async generateReply(input: GenerateReplyInput): Promise<GenerateReplyResult> {
+  /**
+   * Streams the reply into the turn's Redis stream and records it, exactly once per turn.
+   * A retry (worker died) or a fallback first emits `reset`, then restarts the text.
+   */
+  async function generateReply(input: GenerateReplyInput): Promise<GenerateReplyResult> {
       const ctx = Context.current();
       const em = deps.orm.em.fork();
       const turn = await em.findOne(ChatTurn, input.turnId, { populate: ['conversation'] });
@@ -185,11 +223,15 @@ export function createChatActivities(deps: ChatActivityDeps) {
       const stream = new TurnStreamWriter(deps.redis, turn.id, deps.streamRetentionSeconds);
 
       if (turn.status === TurnStatus.Completed) {
-        // An earlier attempt recorded the reply but died before reporting it.
+        // An earlier attempt recorded the reply but its stream did not end: which of its tokens
+        // reached Redis is unknown (a write may have failed), so the stream restarts from the stored text.
         const { result, usage } = await recorded(turn.id);
         if (!(await stream.hasTerminalEvent())) {
           const msg = await em.findOne(Message, result.assistantMessageId);
-          await stream.append({ type: 'done', data: { messageId: result.assistantMessageId, content: msg?.content, finishReason: 'stop', usage } });
+          const content = msg?.content ?? '';
+          if (await stream.hasTokens()) await stream.append({ type: 'reset', data: { attempt: ctx.info.attempt, reason: 'retry' } });
+          if (content) stream.token(content);
+          await stream.append({ type: 'done', data: { messageId: result.assistantMessageId, content, finishReason: 'stop', usage } });
         }
         return result;
       }
@@ -226,10 +268,12 @@ export function createChatActivities(deps: ChatActivityDeps) {
         if (!(problem.retryable && draft.candidateIndex < candidates.length - 1)) throw providerFailure(problem);
         startAt = draft.candidateIndex + 1;
         resetReason = `fallback:${candidates[startAt].model}`;
-      } else if (adopting && draft === null) {
-        resetReason ??= 'takeover';
       }
-      if (!produced && resetReason && (await stream.hasTokens())) {
+      // The holder gave the turn up without a draft (died, lost Redis): always reset, whatever the
+      // attempt, since it may have shown its own clients tokens that Redis never stored.
+      const holderGone = adopting && draft === null;
+      if (holderGone) resetReason ??= 'takeover';
+      if (!produced && resetReason && (holderGone || (await stream.hasTokens()))) {
         await stream.append({ type: 'reset', data: { attempt: ctx.info.attempt, reason: resetReason } });
       }
 
@@ -246,7 +290,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
         const beat = setInterval(() => heartbeat(ctx, { chars: text.length, provider: candidate.provider }), HEARTBEAT_EVERY_MS);
         try {
           const messages = await loadTurnContext(deps.orm.em.fork(), turn, candidate.contextTokens, maxTokens);
-          for await (const ev of candidate.stream({ messages, maxTokens, temperature: input.temperature, tools: offered }, ctx.cancellationSignal)) {
+          for await (const ev of capReply(candidate.stream({ messages, maxTokens, temperature: input.temperature, tools: offered }, ctx.cancellationSignal), maxTokens, messages)) {
             if (ev.type === 'text') {
               if (!ev.delta) continue;
               text += ev.delta;
@@ -268,6 +312,8 @@ export function createChatActivities(deps: ChatActivityDeps) {
             throw new CancelledFailure('chat turn cancelled');
           }
           const problem = deps.providers.classify(err);
+          // Redis, Postgres or a bug: not a reason to fall back to another model (the retry resets).
+          if (isInternalFailure(problem)) throw err;
           ctx.log.warn('provider failed', { provider: candidate.provider, model: candidate.model, ...problem });
           if (problem.retryable && i < candidates.length - 1) {
             if (text) await stream.append({ type: 'reset', data: { attempt: ctx.info.attempt, reason: `fallback:${candidates[i + 1].model}` } });
@@ -290,7 +336,10 @@ export function createChatActivities(deps: ChatActivityDeps) {
         return { assistantMessageId: stepMessageId(turn.id, step), provider: own.provider, model: own.model, finishReason: 'tool_calls', inputTokens: own.inputTokens, outputTokens: own.outputTokens, costUsd: own.costUsd, toolCalls: planned };
       }
       const usage = usageOf(produced, input.usageSoFar);
-      const { won, current } = await persist(turn, TurnStatus.Completed, produced.text, usage);
+      // Every token must be in the stream before the reply is recorded: a failed write fails this
+      // attempt, and the retry resets and streams the reply again (the turn is still running).
+      await stream.flush();
+      const { won, current } = await riding(ctx, () => persist(turn, TurnStatus.Completed, produced.text, usage));
       if (!won) return (await recorded(turn.id)).result;
       await stream.append({ type: 'done', data: { messageId: current.assistantMessageId!, content: produced.text, finishReason: produced.finishReason, usage } });
       return {
@@ -301,6 +350,15 @@ export function createChatActivities(deps: ChatActivityDeps) {
         outputTokens: usage.outputTokens,
         costUsd: usage.costUsd,
       };
+  }
+
+  return {
+    async generateReply(input: GenerateReplyInput): Promise<GenerateReplyResult> {
+      try {
+        return await generateReply(input);
+      } catch (err) {
+        throw internalFailure(err);
+      }
     },
 
     /** Records a failed or cancelled turn (idempotent) and closes its stream. Returns the kept message id. */

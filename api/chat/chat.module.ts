@@ -7,11 +7,12 @@ import { ChatService } from './chat.service';
 import { FirstStepStreamer } from './first-step-streamer.service';
 import { TurnSseService } from './turn-sse.service';
 import { TurnStreamRelay } from './turn-stream-relay.service';
+import { TurnSweeperSchedule } from './turn-sweeper.schedule';
 
 @Module({
   imports: [BillingModule, ToolsModule],
   controllers: [ChatController],
-  providers: [ChatService, ChatModels, TurnSseService, TurnStreamRelay, FirstStepStreamer],
+  providers: [ChatService, ChatModels, TurnSseService, TurnStreamRelay, FirstStepStreamer, TurnSweeperSchedule],
   exports: [ChatService, TurnStreamRelay],
 })
 export class ChatModule {}

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { DEPENDENCY_RETRY_AFTER_SECONDS } from '../../shared/errors/dependency-errors';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import Redis from 'ioredis';
 import { ChatTurn, Conversation, Message, MessageRole, TurnStatus, UsageRecord } from '../../shared/persistence/entities';
@@ -31,6 +32,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 /** Chat turns: the rules (ownership, idempotency, model choice) and the workflow start. */
 @Injectable()
 export class ChatService {
+  private readonly log = new Logger(ChatService.name);
   /** Workflow starts not awaited by the streaming path (the provider call already runs). */
   private readonly pendingStarts = new Map<string, Promise<unknown>>();
 
@@ -52,6 +54,7 @@ export class ChatService {
     }
     if (idempotencyKey) {
       const existing = await this.em.findOne(ChatTurn, { user: principal.userId, idempotencyKey });
+      // (A repeat never fails the turn when the start fails: its workflow may well run; the sweeper decides.)
       if (existing) return this.ensureStarted(existing);
     }
     const conversation = dto.conversationId
@@ -96,7 +99,15 @@ export class ChatService {
     const firstMessage = dto.conversationId ? undefined : dto.message;
     // The `turn` event, and (same round trip) the first provider call starting here: see FirstStepStreamer.
     const announce: TurnEvent = { type: 'turn', data: { turnId: turn.id, conversationId: conversation.id, userMessageId: userMessage.id, model } };
-    if (!(await this.firstStep.begin(turn, { ...options, firstMessage, upTo: userMessage.createdAt }, announce))) return this.ensureStarted(turn, options);
+    // From here the turn and its hold are committed: whatever fails before its workflow exists ends
+    // the turn and releases the hold (failUnstarted), or, if this process dies, the turn sweeper does.
+    let streaming: boolean;
+    try {
+      streaming = await this.firstStep.begin(turn, { ...options, firstMessage, upTo: userMessage.createdAt }, announce);
+    } catch (err) {
+      return this.failUnstarted(turn, err);
+    }
+    if (!streaming) return this.ensureStarted(turn, options).catch((err: unknown) => this.failUnstarted(turn, err));
     // Streaming already: the client need not wait for the start either (waitFor does).
     const started = this.ensureStarted(turn, { ...options, firstStepFromApi: true }).catch((err: unknown) => this.failUnstarted(turn, err));
     this.pendingStarts.set(turn.id, started);
@@ -104,16 +115,28 @@ export class ChatService {
     return turn;
   }
 
-  /** The workflow could not be started: stop the provider call, end the turn and its stream, refund. */
+  /**
+   * The workflow could not be started (Temporal or Redis away): stop the provider call, end the turn
+   * and its stream, refund the hold. Best effort: what cannot be recorded now (Postgres away too) the
+   * turn sweeper settles later. The driver's message is logged, never sent.
+   */
   private async failUnstarted(turn: ChatTurn, err: unknown): Promise<never> {
     this.firstStep.abort(turn.id);
-    const detail = `The turn could not be started: ${err instanceof Error ? err.message : String(err)}`;
-    await this.em.fork().transactional(async (tx) => {
-      const won = await tx.nativeUpdate(ChatTurn, { id: turn.id, status: TurnStatus.Running }, { status: TurnStatus.Failed, completedAt: new Date(), error: detail });
-      if (won) await settleTurnBilling(tx, { sourceId: turn.id, userId: turn.user.id, costUsd: '0' });
-    });
-    await this.appendEvent(turn.id, { type: 'error', data: { status: 503, title: 'Workflow service unavailable', detail } });
-    throw new ProblemException(503, 'Workflow service unavailable', detail, { turnId: turn.id });
+    this.log.warn({ err, turnId: turn.id }, 'chat turn not started; failing it');
+    const detail = 'The turn could not be started: a service the gateway depends on is unreachable; retry shortly';
+    const ended = await this.em
+      .fork()
+      .transactional(async (tx) => {
+        const won = await tx.nativeUpdate(ChatTurn, { id: turn.id, status: TurnStatus.Running }, { status: TurnStatus.Failed, completedAt: new Date(), error: detail });
+        if (won) await settleTurnBilling(tx, { sourceId: turn.id, userId: turn.user.id, costUsd: '0' });
+        return won > 0;
+      })
+      .catch((dbErr: unknown) => {
+        this.log.warn({ err: dbErr, turnId: turn.id }, 'could not record the unstarted turn; the sweeper will');
+        return false;
+      });
+    if (ended) await this.appendEvent(turn.id, { type: 'error', data: { status: 503, title: 'Service unavailable', detail } }).catch(() => undefined);
+    throw new ProblemException(503, 'Service unavailable', detail, { turnId: turn.id }, { 'Retry-After': String(DEPENDENCY_RETRY_AFTER_SECONDS) });
   }
 
   /** The caller's turn, or 404 (also when it is someone else's). */

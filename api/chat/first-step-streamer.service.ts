@@ -4,7 +4,8 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
 import { createReplyProviders } from '../../shared/chat/llm-reply-providers';
-import type { ReplyCandidate, ReplyProviders } from '../../shared/chat/reply-provider';
+import { isInternalFailure, type ReplyCandidate, type ReplyProviders } from '../../shared/chat/reply-provider';
+import { capReply } from '../../shared/chat/reply-cap';
 import { firstStepContext, firstTurnContext } from '../../shared/chat/turn-context';
 import { createProviders } from '../../shared/llm/provider.factory';
 import { AppConfig } from '../../shared/config/app-config';
@@ -146,17 +147,26 @@ export class FirstStepStreamer implements OnModuleInit, OnModuleDestroy {
     const [ms, seq] = run.announcedId.split('-');
     let n = Number(seq);
     let appended: Promise<unknown> = Promise.resolve();
+    // A lost lease or a failed append (Redis away) gives the turn up at once: nothing more is sent
+    // from here, the lease lapses and the workflow takes the turn over with a `reset`. Every append is
+    // handled as it settles, so a Redis outage is never an unhandled rejection (which ends the process).
+    const giveUp = () => {
+      run.lost = true;
+      run.abort.abort();
+    };
     const token = (delta: string) => {
       if (run.lost) return;
       const id = `${ms}-${++n}`;
       this.relay.deliverLocal(key, id, { type: 'token', data: { text: delta } });
-      const sent = this.writes.token(key, turn.id, id, delta).then((stored) => {
-        // Lost lease: the workflow took the turn over and starts with a `reset`, dropping this token.
-        if (stored === null) {
-          run.lost = true;
-          run.abort.abort();
-        }
-      });
+      const sent = this.writes.token(key, turn.id, id, delta).then(
+        (stored) => {
+          if (stored === null) giveUp();
+        },
+        (err: unknown) => {
+          if (!run.lost) this.log.warn({ err, turnId: turn.id }, 'token append failed; the workflow takes the turn over');
+          giveUp();
+        },
+      );
       appended = Promise.all([appended, sent]);
     };
     let draft: TurnDraft;
@@ -165,7 +175,7 @@ export class FirstStepStreamer implements OnModuleInit, OnModuleDestroy {
         request.firstMessage !== undefined
           ? firstTurnContext(turn.conversation.systemPrompt, request.firstMessage, candidate.contextTokens, maxTokens)
           : await firstStepContext(this.orm.em.fork(), turn.conversation, request.upTo, candidate.contextTokens, maxTokens);
-      for await (const ev of candidate.stream({ messages, maxTokens, temperature: request.temperature }, run.abort.signal)) {
+      for await (const ev of capReply(candidate.stream({ messages, maxTokens, temperature: request.temperature }, run.abort.signal), maxTokens, messages)) {
         if (ev.type === 'text' && ev.delta) {
           text += ev.delta;
           token(ev.delta);
@@ -179,11 +189,18 @@ export class FirstStepStreamer implements OnModuleInit, OnModuleDestroy {
       await appended;
       draft = { status: 'complete', candidateIndex: 0, text, inputTokens, outputTokens, finishReason };
     } catch (err) {
-      await appended.catch(() => undefined);
+      await appended;
       if (run.lost) return;
-      draft = run.abort.signal.aborted
-        ? { status: 'cancelled', candidateIndex: 0, text, inputTokens, outputTokens, finishReason: 'cancelled' }
-        : { status: 'failed', candidateIndex: 0, text, inputTokens, outputTokens, finishReason: 'error', problem: this.providers.classify(err) };
+      const problem = run.abort.signal.aborted ? undefined : this.providers.classify(err);
+      // Postgres or Redis failed here, not the provider: no draft, the workflow takes the turn over.
+      if (problem && isInternalFailure(problem)) {
+        this.log.warn({ err, turnId: turn.id }, 'first step failed inside the gateway; the workflow takes the turn over');
+        await this.writes.release(turn.id).catch(() => undefined);
+        return;
+      }
+      draft = problem
+        ? { status: 'failed', candidateIndex: 0, text, inputTokens, outputTokens, finishReason: 'error', problem }
+        : { status: 'cancelled', candidateIndex: 0, text, inputTokens, outputTokens, finishReason: 'cancelled' };
     }
     if (run.lost) return;
     try {

@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { ChatTurn, TurnStatus } from '../../shared/persistence/entities';
@@ -15,6 +15,7 @@ import { TurnStreamRelay } from './turn-stream-relay.service';
 /** SSE for chat turns: start-and-stream, and follow (resuming after Last-Event-ID). */
 @Injectable()
 export class TurnSseService {
+  private readonly log = new Logger(TurnSseService.name);
   constructor(
     private readonly chat: ChatService,
     private readonly relay: TurnStreamRelay,
@@ -49,13 +50,22 @@ export class TurnSseService {
       return;
     }
     const sse = new SseStream(reply, { 'x-turn-id': turn.id });
-    const unsubscribe = await this.relay.subscribe(key, fromId, (id, event) => {
-      sse.send(event.type, event.data, id);
-      if (TERMINAL_EVENTS.has(event.type)) sse.end();
-    });
+    let unsubscribe: () => void;
+    try {
+      unsubscribe = await this.relay.subscribe(key, fromId, (id, event) => {
+        sse.send(event.type, event.data, id);
+        if (TERMINAL_EVENTS.has(event.type)) sse.end();
+      });
+    } catch (err) {
+      // Redis away after the head was sent: end the response (no terminal event), so the client
+      // reconnects with Last-Event-ID rather than waiting on a stream that will never move.
+      this.log.warn({ err, turnId: turn.id }, 'turn stream unavailable; closing the response');
+      sse.end();
+      return;
+    }
     sse.onClose(unsubscribe);
     // A client resuming after the last event of a finished turn has nothing left to wait for.
-    if (!sse.isClosed && turn.status !== TurnStatus.Running && (await this.endedBy(key))) sse.end();
+    if (!sse.isClosed && turn.status !== TurnStatus.Running && (await this.endedBy(key).catch(() => true))) sse.end();
     // The request's entity manager is not used again by this long-lived response.
     this.em.clear();
   }

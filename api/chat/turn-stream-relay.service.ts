@@ -44,7 +44,8 @@ export class TurnStreamRelay implements OnModuleInit, OnModuleDestroy {
   constructor(@InjectRedis() private readonly redis: Redis) {}
 
   async onModuleInit() {
-    this.reader = this.redis.duplicate({ connectionName: 'gateway-relay', maxRetriesPerRequest: null });
+    // No command timeout here: XREAD blocks for up to BLOCK_MS by design.
+    this.reader = this.redis.duplicate({ connectionName: 'gateway-relay', maxRetriesPerRequest: null, commandTimeout: undefined });
     this.reader.on('ready', () => {
       void this.reader.client('ID').then((id) => (this.readerId = Number(id)), () => undefined);
     });

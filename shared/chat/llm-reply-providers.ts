@@ -1,5 +1,7 @@
 import { NoProviderForModelError, ProviderName, providerChain, UnknownModelError } from '../domain/model-registry';
 import { isProviderError } from '../llm/provider.error';
+import { isDependencyDown } from '../errors/dependency-errors';
+import { INTERNAL_TURN_PROBLEM, UNAVAILABLE_TURN_PROBLEM } from '../../workflows/chat-turn/chat-turn.contract';
 import type { ChatProvider } from '../llm/provider.types';
 import type { ClassifiedProviderError, ReplyProviders } from './reply-provider';
 
@@ -39,7 +41,9 @@ export function createReplyProviders(providers: ReadonlyMap<ProviderName, ChatPr
         const title = { auth: 'Provider rejected the credentials', rate_limited: 'Provider rate limit', bad_request: 'Provider rejected the request', upstream: 'Upstream error', timeout: 'Upstream timeout' }[err.kind];
         return { status, title, detail: `${err.provider}: ${err.message}`, retryable: err.retryable, type: TYPES[err.kind], retryAfterSeconds: err.retryAfterSeconds };
       }
-      return { status: 502, title: 'Upstream error', detail: err instanceof Error ? err.message : 'The provider failed', retryable: true, type: 'ProviderUpstreamError' };
+      // Providers raise ProviderErrors: anything else failed in the gateway (no driver text for clients).
+      const { status, title, detail, retryAfterSeconds } = isDependencyDown(err) ? UNAVAILABLE_TURN_PROBLEM : INTERNAL_TURN_PROBLEM;
+      return { status, title, detail, retryable: true, type: isDependencyDown(err) ? 'DependencyUnavailable' : 'InternalError', retryAfterSeconds };
     },
   };
 }

@@ -29,8 +29,15 @@ export interface ClassifiedProviderError {
   title: string;
   detail: string;
   retryable: boolean;
-  type: 'ProviderAuthError' | 'ProviderBadRequestError' | 'ProviderRateLimitedError' | 'ProviderUpstreamError' | 'ProviderTimeoutError';
+  type: 'ProviderAuthError' | 'ProviderBadRequestError' | 'ProviderRateLimitedError' | 'ProviderUpstreamError' | 'ProviderTimeoutError' | InternalFailureType;
   retryAfterSeconds?: number;
+}
+
+/** A failure of the gateway itself (Redis, Postgres, a bug) met while calling a provider: never the provider's. */
+export type InternalFailureType = 'DependencyUnavailable' | 'InternalError';
+
+export function isInternalFailure(problem: Pick<ClassifiedProviderError, 'type'>): boolean {
+  return problem.type === 'DependencyUnavailable' || problem.type === 'InternalError';
 }
 
 export interface ReplyProviders {

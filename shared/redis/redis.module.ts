@@ -13,6 +13,12 @@ class RedisShutdown implements OnApplicationShutdown {
   }
 }
 
+/**
+ * A request waits at most this long for Redis (then 503): while Redis is away, queued commands fail
+ * in bounded time instead of hanging. Blocking reads (XREAD BLOCK) get a connection without it.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 2000;
+
 /** One shared command connection per process (blocking reads get their own elsewhere). */
 @Global()
 @Module({
@@ -21,7 +27,7 @@ class RedisShutdown implements OnApplicationShutdown {
       provide: REDIS,
       inject: [AppConfig],
       useFactory: (config: AppConfig) =>
-        new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true, connectionName: 'gateway' }),
+        new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true, connectionName: 'gateway', commandTimeout: REDIS_COMMAND_TIMEOUT_MS }),
     },
     RedisShutdown,
   ],

@@ -112,6 +112,16 @@ export interface TurnProblem {
   retryAfterSeconds?: number;
 }
 
+/**
+ * A turn that failed inside the gateway (its database, Redis, a bug), not at the provider: the client
+ * is told so, never the driver's text (that stays in the activity failure, for operators).
+ */
+export const INTERNAL_TURN_PROBLEM: TurnProblem = { status: 500, title: 'Internal error', detail: 'The turn failed inside the gateway; it has been logged' };
+/** A dependency of the gateway (Postgres, Redis, Temporal) was unreachable during the turn. */
+export const UNAVAILABLE_TURN_PROBLEM: TurnProblem = { status: 503, title: 'Service unavailable', detail: 'A service the gateway depends on was unreachable during the turn; retry shortly', retryAfterSeconds: 5 };
+/** The turn ran out of time (an activity timeout), whoever was slow. */
+export const TIMED_OUT_TURN_PROBLEM: TurnProblem = { status: 504, title: 'Turn timed out', detail: 'The turn did not finish in time' };
+
 export const CHAT_TURN_WORKFLOW = 'chatTurnWorkflow';
 
 /** The turn id is the workflow's business key: starting it twice is a no-op. */

@@ -7,6 +7,7 @@ import {
   executeChild,
   isCancellation,
   patched,
+  TimeoutFailure,
   proxyActivities,
   proxyLocalActivities,
   upsertSearchAttributes,
@@ -22,6 +23,8 @@ import {
   addUsd,
   CANCELLED_REPLY,
   DEFAULT_MAX_TOOL_STEPS,
+  INTERNAL_TURN_PROBLEM,
+  TIMED_OUT_TURN_PROBLEM,
   type ChatTurnInput,
   type ChatTurnResult,
   type FinishTurnInput,
@@ -72,7 +75,9 @@ function problemOf(err: unknown): TurnProblem {
     const { status, title, detail, retryAfterSeconds } = cause.details[0] as TurnProblem;
     return { status, title, detail, retryAfterSeconds };
   }
-  return { status: 502, title: 'Upstream error', detail: cause instanceof Error ? cause.message : 'The model provider failed' };
+  // Anything else failed inside the gateway (the activity classifies provider errors): never report
+  // it as the provider's, nor pass on a driver's message.
+  return cause instanceof TimeoutFailure ? TIMED_OUT_TURN_PROBLEM : INTERNAL_TURN_PROBLEM;
 }
 
 function childError(err: unknown): string {

@@ -1,28 +1,11 @@
-import { ConnectionException, DriverException, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { ServiceError } from '@temporalio/client';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyDown } from '../../../shared/errors/dependency-errors';
 import { NoProviderForModelError, UnknownModelError } from '../../../shared/domain/model-registry';
 import { ProviderError } from '../../../shared/llm/provider.error';
 import { ProblemException, Problems } from './problem.exception';
 
-/** Seconds a client should wait before retrying when a dependency (Postgres, Redis, Temporal) is down. */
-export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
-
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P03', '08006', '08001']);
-
-/** A connection-level failure of a dependency, whatever library raised it. */
-export function isDependencyDown(err: unknown): boolean {
-  if (err instanceof ConnectionException) return true;
-  if (err instanceof ServiceError) return true;
-  const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown } | null;
-  if (!e || typeof e !== 'object') return false;
-  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
-  // ioredis: offline queue disabled or retries exhausted while Redis is away.
-  if (e.name === 'MaxRetriesPerRequestError') return true;
-  if (typeof e.message === 'string' && /^(Connection is closed\.|Stream isn't writeable|Connection terminated|timeout exceeded when trying to connect)/.test(e.message)) return true;
-  if (err instanceof DriverException && e.cause !== undefined) return isDependencyDown(e.cause);
-  return e.cause !== undefined && e.cause !== err ? isDependencyDown(e.cause) : false;
-}
+export { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyDown };
 
 /**
  * The problem a known non-HTTP error stands for, or undefined for a genuine bug (a 500).
