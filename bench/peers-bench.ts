@@ -140,13 +140,14 @@ async function startPortkey(peers: string): Promise<ChildProcess> {
 /** A fresh member of the running stack and an API key for the OpenAI SDK wire format. */
 async function gatewayKey(): Promise<string> {
   const email = `bench-peers-${Date.now().toString(36)}@example.test`;
-  const reg = await fetch(`${API_URL}/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: 'correct horse battery', name: 'Peers bench' }),
-  });
-  if (reg.status !== 201) throw new Error(`register on ${API_URL} failed: ${reg.status} ${await reg.text()}`);
-  const { accessToken } = (await reg.json()) as { accessToken: string };
+  const password = 'correct horse battery';
+  const post = (path: string, body: unknown) =>
+    fetch(`${API_URL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const reg = await post('/auth/register', { email, password, name: 'Peers bench' });
+  if (reg.status !== 202) throw new Error(`register on ${API_URL} failed: ${reg.status} ${await reg.text()}`);
+  const login = await post('/auth/login', { email, password });
+  if (login.status !== 200) throw new Error(`login on ${API_URL} failed: ${login.status} ${await login.text()}`);
+  const { accessToken } = (await login.json()) as { accessToken: string };
   const key = await fetch(`${API_URL}/users/me/api-keys`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },

@@ -85,9 +85,12 @@ async function json(method: string, path: string, body?: unknown, token?: string
 
 async function setup(): Promise<Route[]> {
   const email = `bench-rest-${Date.now().toString(36)}@example.test`;
-  const reg = await json('POST', '/auth/register', { email, password: 'correct horse battery', name: 'REST bench' });
-  if (reg.status !== 201) throw new Error(`register: ${reg.status} ${JSON.stringify(reg.body)}`);
-  const token = reg.body.accessToken as string;
+  const password = 'correct horse battery';
+  const reg = await json('POST', '/auth/register', { email, password, name: 'REST bench' });
+  if (reg.status !== 202) throw new Error(`register: ${reg.status} ${JSON.stringify(reg.body)}`);
+  const session = await json('POST', '/auth/login', { email, password });
+  if (session.status !== 200) throw new Error(`login: ${session.status} ${JSON.stringify(session.body)}`);
+  const token = session.body.accessToken as string;
   for (let i = 0; i < 50; i++) {
     const r = await json('POST', '/conversations', { title: `bench conversation ${i}` }, token);
     if (r.status !== 201) throw new Error(`seed conversation: ${r.status} ${JSON.stringify(r.body)}`);

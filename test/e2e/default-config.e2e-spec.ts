@@ -29,9 +29,12 @@ describe('the default configuration, as `./dev up` serves it (no key, no stub)',
 
   beforeAll(async () => {
     const email = uniqueEmail('newcomer');
-    const res = await api('POST', '/auth/register', { apiUrl, body: { email, password: 'correct horse battery', name: 'New Comer' } });
-    expect(res.status).toBe(201);
-    token = res.body.accessToken;
+    const password = 'correct horse battery';
+    const res = await api('POST', '/auth/register', { apiUrl, body: { email, password, name: 'New Comer' } });
+    expect(res.status).toBe(202);
+    const session = await api('POST', '/auth/login', { apiUrl, body: { email, password } });
+    expect(session.status).toBe(200);
+    token = session.body.accessToken;
   });
 
   async function expectUsageRecorded(turnId: string) {
