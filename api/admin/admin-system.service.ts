@@ -16,6 +16,7 @@ import { HealthService } from '../monitoring/health.service';
 import type { MaintenanceDto, PatchConfigDto } from './dto/system.dto';
 import { MaintenanceService } from './maintenance.service';
 import { RuntimeSettings, TunableSettings } from './runtime-settings.service';
+import { definedFields } from '../common/dto/defined-fields';
 
 const SECRET_KEY = /SECRET|PASSWORD|TOKEN|_KEY$|API_KEY/i;
 const ms = (ns: number) => Math.round(ns / 1e4) / 100;
@@ -89,9 +90,8 @@ export class AdminSystemService implements OnModuleInit, OnModuleDestroy {
 
   /** Stores a new version (never edits one), then every process reloads it through the bus. */
   async patchConfig(actor: Principal, dto: PatchConfigDto) {
-    const { expectedVersion, ...fields } = dto;
-    // A DTO instance carries every declared field, omitted ones as undefined: keep only what the body names.
-    const changes = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<TunableSettings>;
+    // Only what the body names: the DTO carries omitted fields as undefined.
+    const { expectedVersion, ...changes } = definedFields(dto);
     const before = this.settings.snapshot;
     const latest = await this.em.findOne(SystemConfigVersion, { version: { $gte: 0 } }, { orderBy: { version: 'desc' } });
     const current = latest?.version ?? 0;

@@ -12,6 +12,7 @@ import type { ListToolsQueryDto, RegisterToolDto, ToolDto, ToolPageDto, ToolVers
 import { httpConfigProblems } from './tool-definition';
 import { isAdmin } from '../workflows/workflows.service';
 import { ToolSchemas } from './tool-schema';
+import { definedFields } from '../common/dto/defined-fields';
 
 const DEFAULT_RETRY = { maxAttempts: 1, initialMs: 1000, coefficient: 2, maxMs: 30_000 };
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -26,7 +27,8 @@ export function versionDto(v: ToolVersion): ToolVersionDto {
     kind: v.kind,
     inputSchema: v.inputSchema,
     timeoutMs: v.timeoutMs,
-    retry: v.retry,
+    // Versions stored before omitted fields kept their defaults may lack some.
+    retry: { ...DEFAULT_RETRY, ...v.retry },
     resultMaxBytes: v.resultMaxBytes,
     cacheTtlSeconds: v.cacheTtlSeconds,
     costPerCallUsd: String(Number(v.costPerCallUsd)),
@@ -104,7 +106,7 @@ export class ToolsService implements OnApplicationBootstrap {
       kind: dto.kind,
       inputSchema: dto.inputSchema ?? { type: 'object' },
       timeoutMs: dto.timeoutMs ?? 30_000,
-      retry: { ...DEFAULT_RETRY, ...dto.retry },
+      retry: { ...DEFAULT_RETRY, ...definedFields(dto.retry) },
       resultMaxBytes: dto.resultMaxBytes ?? 65_536,
       cacheTtlSeconds: dto.cacheTtlSeconds ?? 0,
       costPerCallUsd: String(dto.costPerCallUsd ?? 0),
@@ -137,7 +139,7 @@ export class ToolsService implements OnApplicationBootstrap {
       kind: dto.kind ?? current.kind,
       inputSchema: dto.inputSchema ?? current.inputSchema,
       timeoutMs: dto.timeoutMs ?? current.timeoutMs,
-      retry: dto.retry ? { ...DEFAULT_RETRY, ...dto.retry } : current.retry,
+      retry: dto.retry ? { ...DEFAULT_RETRY, ...definedFields(dto.retry) } : current.retry,
       resultMaxBytes: dto.resultMaxBytes ?? current.resultMaxBytes,
       cacheTtlSeconds: dto.cacheTtlSeconds ?? current.cacheTtlSeconds,
       costPerCallUsd: dto.costPerCallUsd !== undefined ? String(dto.costPerCallUsd) : current.costPerCallUsd,

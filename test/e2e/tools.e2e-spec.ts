@@ -143,7 +143,12 @@ describe('tools: registry, durable runs, built-ins and SSRF refusals', () => {
 
     it('an upstream failure is a 502 problem and counts as an error in usage; usage has calls, percentiles and cost', async () => {
       const failing = toolName('failing');
-      expect((await api('POST', '/tools', { token: admin, body: { ...weatherTool(failing), http: { method: 'GET', urlTemplate: `${base}/fail`, headers: {} }, retry: { maxAttempts: 2, initialMs: 50, maxMs: 100 } } })).status).toBe(201);
+      const registered = await api('POST', '/tools', { token: admin, body: { ...weatherTool(failing), http: { method: 'GET', urlTemplate: `${base}/fail`, headers: {} }, retry: { maxAttempts: 2, initialMs: 50, maxMs: 100 } } });
+      expect(registered.status).toBe(201);
+      // A field the retry policy leaves out keeps its default (it was stored as missing).
+      expect(registered.body.retry).toEqual({ maxAttempts: 2, initialMs: 50, coefficient: 2, maxMs: 100 });
+      const [stored] = await sql<{ retry: Record<string, number> }>('select v.retry from tool_versions v join tools t on t.id = v.tool_id where t.name = ? order by v.version desc limit 1', [failing]);
+      expect(stored.retry.coefficient).toBe(2);
       const failed = await exec(failing, { city: 'x' }, alice.accessToken);
       expect(expectProblem(failed, 502)).toMatchObject({ errorType: 'UpstreamError', upstreamStatus: 500 });
       expect(publicServer.hits('/fail')).toHaveLength(2);

@@ -205,6 +205,8 @@ export class ToolRunDto {
   cached?: boolean;
   latencyMs?: number | null;
   costUsd?: string;
+  /** Whatever the tool returned: any JSON value. */
+  @ApiPropertyOptional({ anyOf: [{ type: 'object' }, { type: 'array', items: {} }, { type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'null' }] })
   result?: unknown;
   @ApiPropertyOptional({
     nullable: true,
