@@ -8,7 +8,7 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 
 // Matched anywhere: the query builder prefixes a driver's message with the SQL ("select … - Connection
 // terminated unexpectedly"); Postgres shutting down sends "terminating connection due to administrator command".
-const DOWN_MESSAGES = /(^|- )(Connection is closed\.|Stream isn't writeable|Connection terminated|timeout exceeded when trying to connect|Command timed out|terminating connection due to administrator command)/;
+const DOWN_MESSAGES = /(^|- )(Connection is closed\.|Stream isn't writeable|Connection terminated|timeout exceeded when trying to connect|Command timed out|terminating connection due to administrator command|the database system is (starting up|shutting down))/;
 
 /**
  * A connection-level failure of a dependency, whatever library raised it. Shared by the API (503)
