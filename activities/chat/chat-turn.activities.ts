@@ -271,7 +271,8 @@ export function createChatActivities(deps: ChatActivityDeps) {
       }
       // The holder gave the turn up without a draft (died, lost Redis): always reset, whatever the
       // attempt, since it may have shown its own clients tokens that Redis never stored.
-      const holderGone = adopting && draft === null;
+      // Only a turn whose first step an API process took on had a holder (tool turns never do).
+      const holderGone = adopting && input.firstStepFromApi === true && draft === null;
       if (holderGone) resetReason ??= 'takeover';
       if (!produced && resetReason && (holderGone || (await stream.hasTokens()))) {
         await stream.append({ type: 'reset', data: { attempt: ctx.info.attempt, reason: resetReason } });
