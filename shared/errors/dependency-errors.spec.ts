@@ -7,6 +7,7 @@ describe('isDependencyDown', () => {
     ['pg: a query cut by the server going away (prefixed with its SQL)', new Error('select u.id from sessions s where s.id = $1 - Connection terminated unexpectedly')],
     ['pg: the server shutting down', Object.assign(new Error('select 1 - terminating connection due to administrator command'), { code: '57P01' })],
     ['pg: the server not accepting connections yet', new Error('the database system is starting up')],
+    ['knex: a transaction whose connection died', new Error('Transaction query already complete, run with DEBUG=knex:tx for more info')],
     ['pg: refused', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5433'), { code: 'ECONNREFUSED' })],
     ['MikroORM wrapping a refused connection', new DriverException(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5433'), { code: 'ECONNREFUSED' }))],
     ['ioredis: retries exhausted', Object.assign(new Error('Reached the max retries per request limit (which is 2).'), { name: 'MaxRetriesPerRequestError' })],

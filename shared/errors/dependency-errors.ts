@@ -7,8 +7,9 @@ export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P03', '08006', '08001']);
 
 // Matched anywhere: the query builder prefixes a driver's message with the SQL ("select … - Connection
-// terminated unexpectedly"); Postgres shutting down sends "terminating connection due to administrator command".
-const DOWN_MESSAGES = /(^|- )(Connection is closed\.|Stream isn't writeable|Connection terminated|timeout exceeded when trying to connect|Command timed out|terminating connection due to administrator command|the database system is (starting up|shutting down))/;
+// terminated unexpectedly"); Postgres shutting down sends "terminating connection due to administrator command";
+// knex refuses the next query of a transaction whose connection died with "Transaction query already complete".
+const DOWN_MESSAGES = /(^|- )(Connection is closed\.|Stream isn't writeable|Connection terminated|timeout exceeded when trying to connect|Command timed out|terminating connection due to administrator command|the database system is (starting up|shutting down)|Transaction query already complete)/;
 
 /**
  * A connection-level failure of a dependency, whatever library raised it. Shared by the API (503)
