@@ -42,10 +42,15 @@ export interface DetectedType {
   ext: string | null;
 }
 
-// file-type is ESM-only; Node 24 loads it through require() (what this CommonJS build emits), jest does not
-// load it at all (only the running stack does), so the import stays behind this one function.
+interface FileTypeModule {
+  fileTypeFromFile(path: string): Promise<{ mime: string; ext: string } | undefined>;
+}
+
+// file-type is ESM-only: Node 24 loads it with require() (no top-level await in it), which is what this CommonJS
+// build needs; its types need moduleResolution node16, hence the one-line interface above. Loaded on first use.
 async function signatureOf(path: string): Promise<{ mime: string; ext: string } | undefined> {
-  const { fileTypeFromFile } = await import('file-type');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { fileTypeFromFile } = require('file-type') as FileTypeModule;
   return fileTypeFromFile(path);
 }
 

@@ -83,9 +83,9 @@ export function loadPdfJs(): PdfJs {
   return require('pdfjs-dist/legacy/build/pdf.mjs') as PdfJs;
 }
 
-/** Opens a PDF for reading only: no eval, no font loading, no network. */
+/** Opens a PDF for reading only: no font loading, no network (pdfjs 6 has no eval path). */
 export function openPdf(bytes: Buffer) {
-  return loadPdfJs().getDocument({ data: new Uint8Array(bytes), isEvalSupported: false, disableFontFace: true, useSystemFonts: false, verbosity: 0, stopAtErrors: false });
+  return loadPdfJs().getDocument({ data: new Uint8Array(bytes), disableFontFace: true, useSystemFonts: false, verbosity: 0, stopAtErrors: false });
 }
 
 async function pdfText(bytes: Buffer): Promise<{ text: string; pageCount: number }> {
