@@ -36,7 +36,7 @@ interface StagedFile {
 class QuotaExceededError extends Error {}
 
 // Busboy's own complaints about a broken multipart body (no error codes of their own).
-const MALFORMED_MULTIPART = /unexpected end of (form|file)|malformed|boundary not found|part terminated early|multipart: /i;
+const MALFORMED_MULTIPART = /unexpected end of (form|file|multipart data)|terminated early|malformed|boundary not found|multipart: /i;
 
 /**
  * `POST /files/upload`: every file part streams through a SHA-256 hash and a byte counter into a staged
