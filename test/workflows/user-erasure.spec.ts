@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -7,7 +8,8 @@ import { createAuditRecordActivities } from '../../activities/audit/audit-record
 import { createUserErasureActivities } from '../../activities/privacy/user-erasure.activities';
 import { verifyAuditChain } from '../../shared/audit/audit-chain';
 import { userPseudonym } from '../../shared/audit/audit-pii';
-import { AuditEvent, RetainedUsageRecord, User, UserErasure, UserErasureStatus } from '../../shared/persistence/entities';
+import { FileMissingError, fileKey } from '../../shared/files/file-storage';
+import { AuditEvent, FileChunk, RetainedUsageRecord, StoredFile, User, UserErasure, UserErasureStatus } from '../../shared/persistence/entities';
 import { turnStreamKey } from '../../shared/streams/turn-events';
 import { userErasureWorkflow } from '../../workflows';
 import { userErasureReportQuery, userErasureWorkflowId } from '../../workflows/user-erasure/user-erasure.contract';
@@ -37,6 +39,8 @@ async function rowCounts(userId: string): Promise<Record<string, number>> {
 // Real Temporal, the stack's Postgres, Redis and audit chain; the worker's real erasure activities with the
 // stack's keys, so the compliance check (verifyAuditChain, as GET /audit/compliance runs it) covers the seals.
 describe('userErasure workflow', () => {
+  const storage = tempFileStorage();
+  const uploadId = randomUUID();
   const taskQueue = `test-user-erasure-${randomUUID()}`;
   const keys = stackKeys();
   let env: TestWorkflowEnvironment;
@@ -56,12 +60,20 @@ describe('userErasure workflow', () => {
       connection: env.nativeConnection,
       taskQueue,
       workflowsPath,
-      activities: { ...createUserErasureActivities({ orm, redis, storage: tempFileStorage(), ...keys }), ...createAuditRecordActivities({ orm }) },
+      activities: { ...createUserErasureActivities({ orm, redis, storage, ...keys }), ...createAuditRecordActivities({ orm }) },
     });
     running = worker.run();
     alice = await seedPrivacyUser(orm, redis, { tag: 'erase-alice', extraMessages: 3 });
     bob = await seedPrivacyUser(orm, redis, { tag: 'erase-bob' });
     await createExportRow(orm, alice.userId);
+    // An upload of Alice's, bytes in the store and a row with one chunk.
+    const staged = storage.stagingPath();
+    await writeFile(staged, 'alice private upload');
+    await storage.commit(staged, fileKey(alice.userId, uploadId));
+    const em = orm.em.fork();
+    em.create(StoredFile, { id: uploadId, owner: alice.userId, name: 'a.txt', mimeType: 'text/plain', sizeBytes: 20, sha256: 'b'.repeat(64), storageKey: fileKey(alice.userId, uploadId) });
+    em.create(FileChunk, { file: uploadId, ordinal: 0, text: 'alice private upload', startOffset: 0, endOffset: 20 });
+    await em.flush();
     subject = userPseudonym(keys.pseudonymKey, alice.userId);
   });
 
@@ -101,7 +113,7 @@ describe('userErasure workflow', () => {
       stores: {
         redis: { turnStreams: 1 },
         audit: { pseudonymised: 3, v1Sealed: 0 },
-        files: { exports: 1 },
+        files: { exports: 1, uploads: 1, uploadBytes: 20, uploadChunks: 1, storedObjects: 1 },
         postgres: { users: 1, sessions: 1, refresh_tokens: 1, api_keys: 1, conversations: 1, messages: 5, chat_turns: 1, usage_records: 1 },
         search: { status: 'no search index configured' },
       },
@@ -119,6 +131,9 @@ describe('userErasure workflow', () => {
     expect(await sql('select id from refresh_tokens where token_hash = ?', [alice.secrets.tokenHash])).toEqual([]);
     const retained = await orm.em.fork().find(RetainedUsageRecord, { subjectPseudonym: subject });
     expect(retained).toEqual([expect.objectContaining({ model: 'spec/model', provider: 'spec-co', inputTokens: 12, outputTokens: 7 })]);
+    // Uploads: rows and bytes.
+    expect(await sql('select id from files where id = ?', [uploadId])).toEqual([]);
+    await expect(storage.open(fileKey(alice.userId, uploadId))).rejects.toThrow(FileMissingError);
     // Redis: the turn's token stream is gone.
     expect(await redis.exists(turnStreamKey(alice.turnId))).toBe(0);
 

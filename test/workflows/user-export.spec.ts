@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type Redis from 'ioredis';
 import { createUserExportActivities } from '../../activities/privacy/user-export.activities';
-import { User, UserExport, UserExportPage, UserExportStatus } from '../../shared/persistence/entities';
+import { StoredFile, User, UserExport, UserExportPage, UserExportStatus } from '../../shared/persistence/entities';
+import { fileKey } from '../../shared/files/file-storage';
 import { turnStreamKey } from '../../shared/streams/turn-events';
 import { userExportWorkflow } from '../../workflows';
 import { USER_EXPORT_AREAS, USER_EXPORT_PAGE, userExportProgressQuery, userExportWorkflowId } from '../../workflows/user-export/user-export.contract';
@@ -25,11 +27,12 @@ describe('userExport workflow', () => {
   let closeStores: () => Promise<void>;
   let alice: SeededPrivacyUser;
   let bob: SeededPrivacyUser;
+  const storage = tempFileStorage();
 
   beforeAll(async () => {
     ({ orm, redis, close: closeStores } = await openStores());
     env = await localTemporal();
-    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: createUserExportActivities({ orm, storage: tempFileStorage() }) });
+    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: createUserExportActivities({ orm, storage }) });
     running = worker.run();
     // More messages than one page holds, so the messages area is read in two keyset pages.
     alice = await seedPrivacyUser(orm, redis, { tag: 'export-alice', extraMessages: USER_EXPORT_PAGE + 8 });
@@ -49,12 +52,22 @@ describe('userExport workflow', () => {
   });
 
   it("zips every area of the user's data (and nobody else's), without secrets; progress reaches 100", async () => {
+    // One upload of Alice's: its metadata and its bytes go into the ZIP.
+    const uploadId = randomUUID();
+    const staged = storage.stagingPath();
+    await writeFile(staged, 'alice uploaded these notes');
+    await storage.commit(staged, fileKey(alice.userId, uploadId));
+    await orm.em.fork().insert(StoredFile, { id: uploadId, owner: alice.userId, name: 'notes/../x.txt', mimeType: 'text/plain', sizeBytes: 26, sha256: 'a'.repeat(64), storageKey: fileKey(alice.userId, uploadId), createdAt: new Date(), updatedAt: new Date() });
+
     const exportId = await createExportRow(orm, alice.userId);
     const handle = await env.client.workflow.start(userExportWorkflow, { taskQueue, workflowId: userExportWorkflowId(exportId), args: [{ exportId, userId: alice.userId }] });
     const result = await handle.result();
 
     const files = await unzipText(await exportZip(orm, exportId));
-    expect(Object.keys(files).sort()).toEqual(['README.txt', ...USER_EXPORT_AREAS.map((a) => `${a}.json`)].sort());
+    const uploadEntry = `files/${uploadId}/notes_.._x.txt`;
+    expect(Object.keys(files).sort()).toEqual(['README.txt', ...USER_EXPORT_AREAS.map((a) => `${a}.json`), 'files.json', 'file-shares.json', 'conversation-files.json', uploadEntry].sort());
+    expect(files[uploadEntry]).toBe('alice uploaded these notes');
+    expect(JSON.parse(files['files.json'])).toEqual([expect.objectContaining({ id: uploadId, name: 'notes/../x.txt', mime_type: 'text/plain', size_bytes: '26' })]);
     const area = <T = Record<string, unknown>>(name: string) => JSON.parse(files[`${name}.json`]) as T[];
 
     expect(area('profile')).toEqual([expect.objectContaining({ id: alice.userId, email: alice.email, name: 'Spec export-alice' })]);
@@ -80,7 +93,8 @@ describe('userExport workflow', () => {
     expect(all).not.toContain(bob.question);
     expect(all).not.toContain(bob.userId);
 
-    const items = Object.entries(files).filter(([n]) => n.endsWith('.json')).reduce((sum, [, text]) => sum + (JSON.parse(text) as unknown[]).length, 0);
+    // The workflow counts its areas' items (uploads are zipped beside them, outside its history).
+    const items = USER_EXPORT_AREAS.map((a) => [a, files[`${a}.json`]] as const).filter(([, text]) => text !== undefined).reduce((sum, [, text]) => sum + (JSON.parse(text) as unknown[]).length, 0);
     expect(result).toEqual({ exportId, items, sizeBytes: expect.any(Number) });
     expect(result.sizeBytes).toBe((await exportZip(orm, exportId)).length);
     expect(await handle.query(userExportProgressQuery)).toEqual({ status: 'completed', area: null, areasDone: USER_EXPORT_AREAS.length, areasTotal: USER_EXPORT_AREAS.length, items, percent: 100 });
