@@ -193,6 +193,10 @@ export class FileUploadService {
       case 'FST_PARTS_LIMIT':
       case 'FST_FIELDS_LIMIT':
         return new ProblemException(413, 'Too many parts', 'the multipart body has too many parts or fields');
+      case 'ENOSPC':
+      case 'EDQUOT':
+        // The file store's disk is full: nothing the client did wrong, and nothing was kept.
+        return Problems.unavailable('the file store is out of space; retry later', 300);
       case 'FST_PROTO_VIOLATION':
       case 'FST_MP_PREMATURE_CLOSE':
         return Problems.badRequest((err as Error).message);

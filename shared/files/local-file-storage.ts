@@ -5,6 +5,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { type ByteRange, FileMissingError, type FileStorage } from './file-storage';
 
+const STALE_STAGING_MS = 24 * 3600_000;
 const SAFE_KEY = /^[A-Za-z0-9-]+(\/[A-Za-z0-9-]+)?$/;
 
 /** Files on local disk under one root: `objects/<key>` for committed bytes, `staging/` for uploads in flight. */
@@ -19,6 +20,22 @@ export class LocalFileStorage implements FileStorage {
     // Same filesystem as objects/, so commit is an atomic rename.
     mkdirSync(this.staging, { recursive: true });
     mkdirSync(this.objects, { recursive: true });
+    // Uploads cut off by a crash leave staged parts behind; nothing in flight is a day old.
+    void this.sweepStaging(STALE_STAGING_MS).catch(() => undefined);
+  }
+
+  /** Removes staged files older than `maxAgeMs`; returns how many went. */
+  async sweepStaging(maxAgeMs: number): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(this.staging)) {
+      const path = join(this.staging, name);
+      const info = await stat(path).catch(() => null);
+      if (info && Date.now() - info.mtimeMs > maxAgeMs) {
+        await rm(path, { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   stagingPath(): string {
