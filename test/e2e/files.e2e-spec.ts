@@ -145,6 +145,17 @@ describe('files', () => {
       expect([md.mimeType, csv.mimeType, html.mimeType, docx.mimeType]).toEqual(['text/markdown', 'text/csv', 'text/html', DOCX]);
     });
 
+    it('keeps only a clean base name from the client: no directories, no control characters', async () => {
+      const f = await uploadOne(alice.accessToken, { name: '../../etc/pass\u0007wd', data: 'root:x:0:0' });
+      expect(f.name).toBe('passwd');
+      const g = await uploadOne(alice.accessToken, { name: '..\\..\\boot.ini', data: '[boot]' });
+      expect(g.name).toBe('boot.ini');
+      const head = await fetch(`${stack.apiUrl}/files/${f.id}`, { method: 'HEAD', headers: { authorization: `Bearer ${alice.accessToken}` } });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-length')).toBe('10');
+      expect(await head.text()).toBe('');
+    });
+
     it('refuses executables (422) and stores unknown binary as application/octet-stream', async () => {
       const exe = expectProblem(await upload(alice.accessToken, [{ name: 'setup.pdf', data: EXE, type: 'application/pdf' }]), 422);
       expect(exe.detail).toMatch(/executable/);
