@@ -6,20 +6,15 @@ import { pipeline } from 'node:stream/promises';
 import type { MultipartFile } from '@fastify/multipart';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { WorkflowIdReusePolicy } from '@temporalio/client';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../../shared/config/app-config';
 import { cleanFileName, detectContentType, REFUSED_TYPES } from '../../shared/files/content-type';
 import { fileKey, type FileStorage } from '../../shared/files/file-storage';
-import { currentRequestId } from '../../shared/observability/request-context';
 import { FileStatus, StoredFile } from '../../shared/persistence/entities';
-import { SA } from '../../temporal/search-attributes';
-import { TemporalClient } from '../../temporal/temporal-client.module';
-import type { fileIngestWorkflow } from '../../workflows';
-import { FILE_INGEST_WORKFLOW, fileIngestWorkflowId } from '../../workflows/file-ingest/file-ingest.contract';
 import type { Principal } from '../common/auth/principal';
 import { ProblemException, Problems } from '../common/problem/problem.exception';
 import { FileDto, type UploadedFilesDto } from './dto/file.dto';
+import { FileIngestStarter } from './file-ingest.starter';
 import { FILE_STORAGE } from './file-storage.provider';
 
 /** An upload written to the staging area: hashed, counted and typed while it streamed. */
@@ -51,7 +46,7 @@ export class FileUploadService {
 
   constructor(
     private readonly em: EntityManager,
-    private readonly temporal: TemporalClient,
+    private readonly ingest: FileIngestStarter,
     private readonly config: AppConfig,
     @Inject(FILE_STORAGE) private readonly storage: FileStorage,
   ) {}
@@ -77,7 +72,7 @@ export class FileUploadService {
 
     const rows = await this.store(p, staged);
     try {
-      for (const row of rows) await this.startIngest(p, row);
+      for (const row of rows) await this.ingest.start(row, p.userId);
     } catch (err) {
       // Without its workflow a file would stay pending forever: undo the whole upload, the client retries.
       await this.discard(rows);
@@ -143,22 +138,6 @@ export class FileUploadService {
       await Promise.all([...keys.map((k) => this.storage.remove(k)), ...staged.map((s) => rm(s.path, { force: true }))]);
       throw err;
     }
-  }
-
-  private async startIngest(p: Principal, file: StoredFile): Promise<void> {
-    const requestId = currentRequestId();
-    await this.temporal.workflow.start<typeof fileIngestWorkflow>(FILE_INGEST_WORKFLOW, {
-      workflowId: fileIngestWorkflowId(file.id),
-      taskQueue: this.temporal.queue('background'),
-      args: [{ fileId: file.id, userId: p.userId, requestId }],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [
-        { key: SA.kind, value: 'file-ingest' },
-        { key: SA.userId, value: p.userId },
-        { key: SA.status, value: 'pending' },
-        ...(requestId ? [{ key: SA.requestId, value: requestId }] : []),
-      ],
-    });
   }
 
   private async discard(rows: StoredFile[]): Promise<void> {

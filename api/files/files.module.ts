@@ -3,6 +3,7 @@ import { ConversationsModule } from '../conversations/conversations.module';
 import { ConversationFilesController } from './conversation-files.controller';
 import { ConversationFilesService } from './conversation-files.service';
 import { FileAccess } from './file-access.service';
+import { FileIngestStarter } from './file-ingest.starter';
 import { FilePreviewService } from './file-preview.service';
 import { FileSharesService } from './file-shares.service';
 import { fileStorageProvider, FILE_STORAGE } from './file-storage.provider';
@@ -15,7 +16,7 @@ import { SharedFilesController } from './shared-files.controller';
   imports: [ConversationsModule],
   // SharedFilesController first: its static `shared/` segment is registered before `:id/…`.
   controllers: [SharedFilesController, FilesController, ConversationFilesController],
-  providers: [fileStorageProvider, FileAccess, FilesService, FileUploadService, FilePreviewService, FileSharesService, ConversationFilesService],
+  providers: [fileStorageProvider, FileAccess, FileIngestStarter, FilesService, FileUploadService, FilePreviewService, FileSharesService, ConversationFilesService],
   exports: [FILE_STORAGE, FileAccess],
 })
 export class FilesModule {}

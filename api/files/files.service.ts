@@ -10,6 +10,7 @@ import { Problems } from '../common/problem/problem.exception';
 import { ConversationAccess } from '../conversations/conversation-access.service';
 import { type FileBody, fileBody, type DownloadRequest } from './file-download';
 import { FileAccess } from './file-access.service';
+import { FileIngestStarter } from './file-ingest.starter';
 import { FILE_STORAGE } from './file-storage.provider';
 import { FileDto, type FileMetadataDto, type FilePageDto, type FileUsageDto, type ListFilesQueryDto } from './dto/file.dto';
 
@@ -26,6 +27,7 @@ export class FilesService {
     private readonly access: FileAccess,
     private readonly conversations: ConversationAccess,
     private readonly config: AppConfig,
+    private readonly ingest: FileIngestStarter,
     @Inject(FILE_STORAGE) private readonly storage: FileStorage,
   ) {}
 
@@ -60,6 +62,7 @@ export class FilesService {
 
   async metadata(p: Principal, id: string): Promise<FileMetadataDto> {
     const f = await this.access.owned(p, id);
+    await this.ingest.healIfOrphaned(f, p.userId);
     const [links, activeShares] = await Promise.all([
       this.em.find(ConversationFile, { file: f.id }, { orderBy: { createdAt: 'asc' } }),
       this.em.count(FileShare, { file: f.id, revokedAt: null, expiresAt: { $gt: new Date() } }),

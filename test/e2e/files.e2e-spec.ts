@@ -211,6 +211,22 @@ describe('files', () => {
       expect(d.text).toMatch(/Otters hold hands while sleeping\.\s+They use stones as tools\./);
     });
 
+    it('an upload whose workflow start was lost (the API died in between) is ingested when its owner next looks', async () => {
+      const f = await uploadOne(alice.accessToken, { name: 'orphan-source.txt', data: 'The orphan is found. It is then ingested.' });
+      await ingested(alice.accessToken, f.id);
+      // A row as a crash after the commit leaves it: pending for minutes, no workflow (its own id never started one).
+      const [{ id: orphan }] = await sql<{ id: string }>(
+        `insert into files (id, owner_id, name, mime_type, size_bytes, sha256, storage_key, status, chunk_count, created_at, updated_at)
+         select gen_random_uuid(), owner_id, 'orphan.txt', mime_type, size_bytes, sha256, storage_key, 'pending', 0, now() - interval '5 minutes', now() from files where id = ? returning id`,
+        [f.id],
+      );
+      const done = await ingested(alice.accessToken, orphan);
+      expect(done.body).toMatchObject({ status: 'ready', chunkCount: 1, ingestWorkflowId: `file-ingest:${orphan}` });
+      const [chunk] = await sql<{ text: string }>('select text from file_chunks where file_id = ?', [orphan]);
+      expect(chunk.text).toBe('The orphan is found. It is then ingested.');
+      await sql('delete from files where id = ?', [orphan]); // shares its bytes with f
+    });
+
     it('a file that claims a type it does not decode as fails with a reason, and the file stays downloadable', async () => {
       const broken = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(2000, 0x41)]);
       const f = await uploadOne(alice.accessToken, { name: 'broken.pdf', data: broken });
