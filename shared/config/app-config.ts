@@ -239,7 +239,7 @@ export class AppConfig {
 
   /** Where uploaded files are kept: `local` (FILE_STORAGE_DIR) or `s3` (not built yet: refused at boot). */
   @IsIn(['local'], { message: 'FILE_STORAGE must be "local" (an S3-compatible backend is not implemented yet)' })
-  FILE_STORAGE: 'local' = 'local';
+  FILE_STORAGE = 'local' as const;
 
   /** Directory of the local file store; default `<DATA_DIR>/files`. */
   @IsOptional() @IsString() @MinLength(1)
