@@ -1,4 +1,4 @@
-import type { Message, MessageVersion } from '../../../shared/persistence/entities';
+import type { Message, MessageCitation, MessageVersion } from '../../../shared/persistence/entities';
 
 export class ReactionDto {
   emoji: string;
@@ -7,7 +7,7 @@ export class ReactionDto {
   mine: boolean;
 }
 
-export class CitationDto {
+export class CitationDto implements MessageCitation {
   /** The number the reply cites it by: [n]. */
   n: number;
   fileId: string;
