@@ -47,16 +47,16 @@ export class LocalEmbedder implements Embedder {
     if (texts.length === 0) return { vectors: [], tokens: 0 };
     const { tokenizer, model } = await this.load();
     const vectors: number[][] = [];
-    let tokens = 0;
+    const tokensPerText: number[] = [];
     for (let start = 0; start < texts.length; start += this.batchSize) {
       const batch = texts.slice(start, start + this.batchSize);
       const inputs = tokenizer(batch, { padding: true, truncation: true, max_length: this.maxTokens });
       const output = (await model(inputs)) as { last_hidden_state: Tensor };
       const mask = inputs.attention_mask as Tensor;
-      tokens += sumMask(mask);
+      tokensPerText.push(...rowSums(mask));
       vectors.push(...meanPoolNormalized(output.last_hidden_state, mask));
     }
-    return { vectors, tokens };
+    return { vectors, tokens: tokensPerText.reduce((a, b) => a + b, 0), tokensPerText };
   }
 
   /** Tokens each text would use (after truncation), for input limits and usage without running the model. */
@@ -103,10 +103,15 @@ async function loadModel(modelPath: string, threads: number): Promise<LoadedMode
   return { tokenizer, model };
 }
 
-function sumMask(mask: Tensor): number {
-  let total = 0;
-  for (const value of mask.data as BigInt64Array) total += Number(value);
-  return total;
+/** Tokens of each row of a batch: its attention mask's ones (padding is zero). */
+function rowSums(mask: Tensor): number[] {
+  const [rows, cols] = mask.dims as [number, number];
+  const data = mask.data as BigInt64Array;
+  return Array.from({ length: rows }, (_, r) => {
+    let sum = 0;
+    for (let c = 0; c < cols; c++) sum += Number(data[r * cols + c]);
+    return sum;
+  });
 }
 
 /** Mean of the token vectors the attention mask keeps (sentence-transformers' pooling), then L2-normalised. */
