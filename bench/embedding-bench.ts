@@ -8,7 +8,9 @@
  *   - quality on bench/fixtures/embedding-retrieval.json (100 short passages, 31 paraphrased queries, one relevant
  *     passage each): recall@1, recall@5 and MRR by cosine over all passages;
  *   - speed: ms per text embedding queries one at a time (batch 1) and passages 16 at a time (batch 16);
- *   - load ms and RSS after the run.
+ *   - load ms and RSS after the run;
+ *   - with --redis=<url> (default REDIS_URL): ms per text of the Redis embedding cache, a cold pass (all misses) over
+ *     the passages and a warm pass (all hits).
  * Models trained with role prefixes (e5: "query: " / "passage: ") get them via --prefix=<dir name>:<query>|<passage>.
  */
 import { spawnSync } from 'node:child_process';
@@ -16,6 +18,8 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import Redis from 'ioredis';
+import { CachedEmbedder } from '../shared/embeddings/cached-embedder';
 import { LocalEmbedder } from '../shared/embeddings/local-embedder';
 import { argOf, num } from './bench-args';
 
@@ -34,6 +38,8 @@ interface Result {
   msBatch16: number;
   rssMb: number;
   dims: number;
+  cacheColdMs?: number;
+  cacheWarmMs?: number;
 }
 
 const fixture = JSON.parse(readFileSync(join(__dirname, 'fixtures/embedding-retrieval.json'), 'utf8')) as Fixture;
@@ -79,7 +85,9 @@ async function runOne(modelPath: string, threads: number): Promise<Result> {
     if (rank >= 0) rr += 1 / (rank + 1);
   });
   const n = fixture.queries.length;
+  const cache = await cacheFigures(embedder, fixture.passages.map((p) => passagePrefix + p.text));
   return {
+    ...cache,
     model: basename(modelPath),
     loadMs,
     recall1: hit1 / n,
@@ -90,6 +98,26 @@ async function runOne(modelPath: string, threads: number): Promise<Result> {
     rssMb: process.memoryUsage().rss / 2 ** 20,
     dims: passages[0].length,
   };
+}
+
+async function cacheFigures(embedder: LocalEmbedder, texts: string[]): Promise<{ cacheColdMs?: number; cacheWarmMs?: number }> {
+  const url = argOf('redis', process.env.REDIS_URL ?? '');
+  if (!url) return {};
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  const prefix = `emb-bench-${process.pid}:`;
+  try {
+    const cached = new CachedEmbedder(embedder, redis, { keyPrefix: prefix, ttlSeconds: 300 });
+    const cold = performance.now();
+    await cached.embed(texts);
+    const cacheColdMs = (performance.now() - cold) / texts.length;
+    const warm = performance.now();
+    await cached.embed(texts);
+    return { cacheColdMs, cacheWarmMs: (performance.now() - warm) / texts.length };
+  } finally {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  }
 }
 
 function dot(a: number[], b: number[]): number {
@@ -109,7 +137,7 @@ async function main() {
   console.log(`${fixture.passages.length} passages, ${fixture.queries.length} queries, ${threads} ONNX thread(s); load average ${loadavg()[0].toFixed(2)}`);
   const rows: Result[] = [];
   for (const model of models) {
-    const child = spawnSync(process.execPath, [...process.execArgv, __filename, `--one=${model}`, `--threads=${threads}`, ...process.argv.filter((a) => a.startsWith('--prefix='))], {
+    const child = spawnSync(process.execPath, [...process.execArgv, __filename, `--one=${model}`, `--threads=${threads}`, ...process.argv.filter((a) => a.startsWith('--prefix=') || a.startsWith('--redis='))], {
       encoding: 'utf8',
     });
     const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
@@ -130,6 +158,7 @@ async function main() {
       'ms/text b16': r.msBatch16.toFixed(1),
       'load ms': Math.round(r.loadMs),
       'RSS MB': Math.round(r.rssMb),
+      ...(r.cacheWarmMs === undefined ? {} : { 'cache miss ms/text': r.cacheColdMs!.toFixed(1), 'cache hit ms/text': r.cacheWarmMs.toFixed(2) }),
     })),
   );
   console.log(`load average after: ${loadavg()[0].toFixed(2)}`);

@@ -210,6 +210,10 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(1) @Max(8192)
   EMBEDDING_OPENAI_DIMENSIONS = 1536;
 
+  /** How long embeddings stay cached in Redis by (model, sha256 of the text); 0 turns the cache off. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(365 * 24 * 3600)
+  EMBEDDING_CACHE_TTL_SECONDS = 30 * 24 * 3600;
+
   /** POST /embeddings limits: inputs per request and characters per input (413 beyond). */
   @Type(() => Number) @IsInt() @Min(1) @Max(2048)
   EMBEDDINGS_MAX_INPUTS = 128;
