@@ -47,7 +47,7 @@ export async function buildActivities(config: AppConfig) {
   const temporalConnection = boundedTemporalConnection(config.TEMPORAL_ADDRESS);
   const temporal = new Client({ connection: temporalConnection, namespace: config.TEMPORAL_NAMESPACE });
   const fileStorage = createFileStorage(config);
-  const semantic = fileChunkSemanticIndex(config);
+  const semantic = fileChunkSemanticIndex(config, redis);
   const activities = {
     ...createEmailActivities({ transport, from: config.MAIL_FROM }),
     ...createNotificationActivities({ orm, redis }),
