@@ -3,6 +3,8 @@ import { Context } from '@temporalio/activity';
 import type Redis from 'ioredis';
 import { canonicalRedactedRow } from '../../shared/audit/audit-hash';
 import type { FileStorage } from '../../shared/files/file-storage';
+import { FILE_CHUNKS_COLLECTION } from '../../shared/files/chunk-retrieval';
+import type { VectorStore } from '../../shared/vectors/vector-store';
 import { redactionSeal, userPseudonym } from '../../shared/audit/audit-pii';
 import { AuditEvent, UserErasure, UserErasureStatus } from '../../shared/persistence/entities';
 import { turnStreamKey } from '../../shared/streams/turn-events';
@@ -15,6 +17,8 @@ export interface UserErasureActivityDeps {
   redis: Redis;
   /** Uploaded files' bytes (keys under `<userId>/`). */
   storage: FileStorage;
+  /** The vector store of file chunks, when one is configured. */
+  vectors?: VectorStore;
   /** HMAC key of user pseudonyms (pseudonymKeyFrom). */
   pseudonymKey: Buffer;
   /** Signs redaction seals (the audit anchor key). */
@@ -125,6 +129,8 @@ export function createUserErasureActivities(deps: UserErasureActivityDeps) {
       );
       await conn.execute('delete from files where owner_id = ?', [input.userId], 'run');
       const storedObjects = await deps.storage.removePrefix(input.userId);
+      // The chunks' vectors carry only ids, but erasure leaves nothing keyed to the user.
+      await deps.vectors?.deleteByFilter(FILE_CHUNKS_COLLECTION, { ownerId: input.userId });
       const email = await userEmail(em, input.userId);
       const [chunks] = await conn.execute<{ n: string }[]>('select count(*) as n from user_export_chunks c join user_exports e on e.id = c.export_id where e.user_id = ?', [input.userId]);
       const [pages] = await conn.execute<{ n: string }[]>('select count(*) as n from user_export_pages p join user_exports e on e.id = p.export_id where e.user_id = ?', [input.userId]);

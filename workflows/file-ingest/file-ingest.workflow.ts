@@ -1,5 +1,6 @@
 import { ApplicationFailure, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { FileIngestActivities } from '../../activities/files/file-ingest.activities';
+import type { FileChunkIndexActivities } from '../../activities/files/file-chunk-index.activities';
 import { SA } from '../../temporal/search-attributes';
 import type { FileIngestInput, FileIngestResult } from './file-ingest.contract';
 
@@ -16,23 +17,36 @@ const { extractFileChunks } = proxyActivities<FileIngestActivities>({
   },
 });
 
+// Embeds every chunk (the local model: ~10 ms a chunk on 2 cores) and writes the vectors; heartbeats per batch.
+const { indexFileChunks } = proxyActivities<FileChunkIndexActivities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+});
+
 const { finishFileIngest, failFileIngest } = proxyActivities<FileIngestActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 
 /**
- * Upload → pending; this workflow: processing → chunks in file_chunks → ready (or failed with a reason).
+ * Upload → pending; this workflow: processing → chunks in file_chunks → their vectors → ready (or failed with a reason).
  * A file deleted meanwhile ends the run quietly ("gone").
  */
 export async function fileIngestWorkflow(input: FileIngestInput): Promise<FileIngestResult> {
   try {
     const extracted = await extractFileChunks({ fileId: input.fileId });
-    // Hook for search: embedding the chunks (shared/embeddings/embedder.ts) and writing them to the vector
-    // store (shared/vectors/vector-store.ts, ids "chunk:<fileId>:<ordinal>") belongs here, as an
-    // `indexFileChunks({ fileId })` activity of the search work. It does not exist yet, so nothing is indexed;
-    // adding it to running workflows goes behind patched('index-file-chunks').
-    const result = await finishFileIngest({ fileId: input.fileId, chunks: extracted });
+    // Vectors before `ready`, so a chat right after finds the file semantically too. A vector engine that
+    // stays down does not fail the file: it is ready for lexical retrieval, and the detail says so.
+    let chunks = extracted;
+    if (extracted.chunks > 0) {
+      try {
+        await indexFileChunks({ fileId: input.fileId });
+      } catch {
+        chunks = { ...extracted, detail: [extracted.detail, 'not indexed for semantic retrieval (vector store unavailable)'].filter(Boolean).join('; ') };
+      }
+    }
+    const result = await finishFileIngest({ fileId: input.fileId, chunks });
     upsertSearchAttributes([{ key: SA.status, value: result.status }]);
     return result;
   } catch (err) {
