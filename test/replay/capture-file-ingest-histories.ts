@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { createFileChunkIndexActivities } from '../../activities/files/file-chunk-index.activities';
 import { createFileIngestActivities } from '../../activities/files/file-ingest.activities';
 import { fileKey } from '../../shared/files/file-storage';
 import { StoredFile, User } from '../../shared/persistence/entities';
@@ -24,7 +25,7 @@ async function main() {
   const storage = tempFileStorage();
   const env = await localTemporal();
   const taskQueue = 'replay-capture-file-ingest';
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: createFileIngestActivities({ orm: stores.orm, storage }) });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: { ...createFileIngestActivities({ orm: stores.orm, storage }), ...createFileChunkIndexActivities({ orm: stores.orm }) } });
   const em = stores.orm.em.fork();
   const user = em.create(User, { email: `replay-ingest-${randomUUID()}@example.test`, name: 'Replay capture' });
   await em.flush();

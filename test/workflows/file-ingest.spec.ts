@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { createFileChunkIndexActivities } from '../../activities/files/file-chunk-index.activities';
 import { createFileIngestActivities } from '../../activities/files/file-ingest.activities';
 import { fileKey } from '../../shared/files/file-storage';
 import type { LocalFileStorage } from '../../shared/files/local-file-storage';
@@ -13,7 +14,8 @@ import { openStores } from '../support/chat-turn-fixtures';
 import { tempFileStorage } from '../support/file-storage';
 import { localTemporal, workflowsPath } from '../support/temporal-env';
 
-// Real Temporal, the stack's Postgres, a real local file store, the worker's real ingest activities. PDFs need
+// Real Temporal, the stack's Postgres, a real local file store, the worker's real ingest activities (chunk
+// vectors as with SEARCH_ENGINE=postgres: no vector engine, so indexing is a no-op; e2e covers the vectors). PDFs need
 // pdfjs-dist (ESM, which jest cannot require): test/e2e/files.e2e-spec.ts ingests them in the real worker.
 describe('fileIngest workflow', () => {
   const taskQueue = `test-file-ingest-${randomUUID()}`;
@@ -45,7 +47,7 @@ describe('fileIngest workflow', () => {
     ({ orm, close: closeStores } = await openStores());
     storage = tempFileStorage();
     env = await localTemporal();
-    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: createFileIngestActivities({ orm, storage }) });
+    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: { ...createFileIngestActivities({ orm, storage }), ...createFileChunkIndexActivities({ orm }) } });
     running = worker.run();
     const em = orm.em.fork();
     const user = em.create(User, { email: `ingest-${randomUUID()}@example.test`, name: 'Ingest spec' });
