@@ -1,7 +1,7 @@
 /**
  * Files benchmark — run on demand against a running stack (NOT a test):
  *
- *   eval "$(./dev env)" && npx tsx bench/files-bench.ts [--mb=20] [--uploads=3] [--ranges=200] [--pages=40]
+ *   eval "$(./dev env)" && npx tsx bench/files-bench.ts [--mb=20] [--uploads=3] [--ranges=200] [--pages=40] [--ingest=0]
  *
  * Prints: upload throughput of `mb`-MB files and how much the API process's RSS grew meanwhile (uploads stream
  * to disk, so it stays far below the file size); download throughput; ranged-read latency (64 KiB at random
@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { num } from './bench-args';
 
-const OPT = { mb: num('mb', 20), uploads: num('uploads', 3), ranges: num('ranges', 200), pages: num('pages', 40) };
+const OPT = { mb: num('mb', 20), uploads: num('uploads', 3), ranges: num('ranges', 200), pages: num('pages', 40), ingest: num('ingest', 1) };
 const API = `http://${process.env.API_HOST ?? '127.0.0.1'}:${process.env.API_PORT ?? '3000'}/api/v3`;
 const RUN_DIR = process.env.RUN_DIR ?? join(__dirname, '..', '.run');
 
@@ -114,7 +114,11 @@ async function main() {
   }
   console.log(`range    64 KiB × ${OPT.ranges}: p50 ${f1(pct(lat, 50))} ms, p99 ${f1(pct(lat, 99))} ms`);
 
-  // Ingest: upload → ready.
+  if (!OPT.ingest) {
+    for (const id of ids) await json('DELETE', `/files/${id}`, token);
+    return;
+  }
+  // Ingest: upload → ready (text extracted, chunked, the chunks embedded and their vectors written).
   const sentence = (i: number) => `Sentence ${i} of the benchmark text talks about rivers, herons and mills in some detail.`;
   const text = Buffer.from(Array.from({ length: 12_000 }, (_, i) => sentence(i) + (i % 6 === 5 ? '\n\n' : ' ')).join(''));
   const t2 = performance.now();
