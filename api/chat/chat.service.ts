@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
@@ -28,6 +29,9 @@ import { insertTurnRows } from './turn-start.repository';
 import type { ChatRequestDto, ChatTurnDto } from './dto/chat.dto';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+/** A cancel that finds no workflow waits this long, at most, for a start under way elsewhere. */
+const CANCEL_START_WAIT_STEP_MS = 50;
+const CANCEL_START_WAIT_ATTEMPTS = 60;
 
 /** Chat turns: the rules (ownership, idempotency, model choice) and the workflow start. */
 @Injectable()
@@ -159,11 +163,30 @@ export class ChatService {
       // The provider call stops at once wherever it runs; the workflow then records the cancellation.
       await this.redis.publish(ABORTS_CHANNEL, turn.id);
       await this.pendingStarts.get(turn.id)?.catch(() => undefined);
-      await this.temporal.workflow.getHandle(chatTurnWorkflowId(turn.id)).cancel().catch((err: Error) => {
-        if (!/not found|already completed/i.test(err.message)) throw err;
-      });
+      await this.cancelWorkflow(principal, turn.id);
     }
     return this.describe(turn);
+  }
+
+  /**
+   * Cancels the turn's workflow. Its start may still be under way in another API process (the
+   * streaming path does not wait for it, and only that process knows): while the turn is running
+   * and the workflow not found yet, ask again shortly rather than let it start uncancelled.
+   */
+  private async cancelWorkflow(principal: Principal, turnId: string): Promise<void> {
+    const handle = this.temporal.workflow.getHandle(chatTurnWorkflowId(turnId));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await handle.cancel();
+        return;
+      } catch (err) {
+        const message = (err as Error).message;
+        if (/already completed/i.test(message)) return;
+        if (!/not found/i.test(message)) throw err;
+      }
+      if (attempt >= CANCEL_START_WAIT_ATTEMPTS || (await this.ownedTurnState(principal, turnId)).status !== TurnStatus.Running) return;
+      await sleep(CANCEL_START_WAIT_STEP_MS);
+    }
   }
 
   /** The turn workflow's result (after its start, which the streaming path does not wait for). */

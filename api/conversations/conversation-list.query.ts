@@ -3,7 +3,7 @@ import type { CursorPosition } from '../common/pagination/cursor-page';
 import { likePattern } from './conversation-rules';
 import type { ListConversationsQueryDto } from './dto/list-conversations.dto';
 
-/** A conversations row with its live message count, as Postgres returns it (timestamps as text). */
+/** A conversations row with its live message count; timestamps as ISO 8601 text (UTC, ms), as the API shows them. */
 export interface ConversationListRow {
   id: string;
   title: string;
@@ -20,6 +20,9 @@ export interface ConversationListRow {
   deleted_at: string | null;
   message_count: number;
 }
+
+// Formatted by Postgres: parsing three timestamps a row into Dates was a tenth of the route's CPU.
+const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * One page of a user's conversations and their message counts in one round trip, without entity
@@ -55,7 +58,8 @@ export async function listConversationRows(
   params.push(query.limit + 1);
   return em.getConnection().execute<ConversationListRow[]>(
     `select c.id, c.title, c.folder, c.tags, c.bookmarked, c.model, c.system_prompt, c.summary,
-            c.forked_from_id, c.forked_at_message_id, c.created_at, c.updated_at, c.deleted_at,
+            c.forked_from_id, c.forked_at_message_id, ${iso('c.created_at')} as created_at,
+            ${iso('c.updated_at')} as updated_at, ${iso('c.deleted_at')} as deleted_at,
             (select count(*)::int from messages m where m.conversation_id = c.id and m.deleted_at is null) as message_count
        from conversations c
       where ${where.join(' and ')}

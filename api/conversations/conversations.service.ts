@@ -24,7 +24,8 @@ export class ConversationsService {
 
   async list(principal: Principal, query: ListConversationsQueryDto): Promise<ConversationPageDto> {
     const rows = await listConversationRows(this.em, principal.userId, query, decodeCursor(query.cursor));
-    const page = rows.map((row) => ({ row, id: row.id, createdAt: new Date(row.created_at) }));
+    // The cursor needs the last row's createdAt as a Date; only that one is parsed.
+    const page = rows.map((row) => ({ row, id: row.id, get createdAt() { return new Date(row.created_at); } }));
     return toPage(page, query.limit, (p) => ConversationDto.fromRow(p.row, RESTORE_WINDOW_MS));
   }
 

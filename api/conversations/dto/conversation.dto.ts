@@ -44,7 +44,6 @@ export class ConversationDto {
 
   /** The same fields from a list row (GET /conversations reads rows, not entities). */
   static fromRow(r: ConversationListRow, restoreWindowMs: number): ConversationDto {
-    const deletedAt = r.deleted_at === null ? null : new Date(r.deleted_at);
     return {
       id: r.id,
       title: r.title,
@@ -57,10 +56,10 @@ export class ConversationDto {
       messageCount: r.message_count,
       forkedFromId: r.forked_from_id,
       forkedAtMessageId: r.forked_at_message_id,
-      createdAt: new Date(r.created_at).toISOString(),
-      updatedAt: new Date(r.updated_at).toISOString(),
-      deletedAt: deletedAt?.toISOString() ?? null,
-      restorableUntil: deletedAt ? new Date(deletedAt.getTime() + restoreWindowMs).toISOString() : null,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      deletedAt: r.deleted_at,
+      restorableUntil: r.deleted_at ? new Date(Date.parse(r.deleted_at) + restoreWindowMs).toISOString() : null,
     };
   }
 }
