@@ -9,7 +9,7 @@ import { registerConsole } from './console/console.static';
 import { requestIdOf } from './common/logging/logging.module';
 import { API_PREFIX, setupOpenApi } from './common/openapi';
 import { methodNotAllowed, routeMethods } from './common/problem/method-not-allowed';
-import { toProblem } from './common/problem/problem-details.filter';
+import { sendProblem, toProblem } from './common/problem/problem-response';
 import { createValidationPipe } from './common/problem/validation.pipe';
 
 function trustProxy(value: string): boolean | string {
@@ -43,9 +43,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   // Errors raised by Fastify itself (bad JSON, body too large, wrong media type) are problems too.
   fastify.setErrorHandler((err, req, reply) => {
-    const { body, headers } = toProblem(methodNotAllowed(req) ?? err, req.url, req.id);
-    if (body.status >= 500) req.log.error({ err }, 'request failed');
-    void reply.status(body.status).headers(headers).type('application/problem+json').send(body);
+    const problem = toProblem(methodNotAllowed(req) ?? err, req.url, req.id);
+    if (problem.body.status >= 500) req.log.error({ err }, 'request failed');
+    void sendProblem(reply, problem);
   });
 
   if (config.SWAGGER_ENABLED) setupOpenApi(app);

@@ -22,7 +22,7 @@ import { estimateTurnCostUsd } from '../../shared/policies/cost-estimate';
 import { PolicyService } from '../admin/policy.service';
 import { ToolsService } from '../tools/tools.service';
 import { hasPermission, type Principal } from '../common/auth/principal';
-import { ProblemException, Problems } from '../common/problem/problem.exception';
+import { Problems } from '../common/problem/problem.exception';
 import { ChatModels } from './chat-models.service';
 import { FirstStepStreamer } from './first-step-streamer.service';
 import { insertTurnRows } from './turn-start.repository';
@@ -140,7 +140,7 @@ export class ChatService {
         return false;
       });
     if (ended) await this.appendEvent(turn.id, { type: 'error', data: { status: 503, title: 'Service unavailable', detail } }).catch(() => undefined);
-    throw new ProblemException(503, 'Service unavailable', detail, { turnId: turn.id }, { 'Retry-After': String(DEPENDENCY_RETRY_AFTER_SECONDS) });
+    throw Problems.unavailable(detail, DEPENDENCY_RETRY_AFTER_SECONDS, { turnId: turn.id });
   }
 
   /** The caller's turn, or 404 (also when it is someone else's). */
@@ -199,7 +199,7 @@ export class ChatService {
   async waitFor(turn: ChatTurn): Promise<ChatTurnDto> {
     const result = await this.turnResult(turn.id);
     // A failed turn answers with the provider's problem (401, 429 + Retry-After, 502, 504).
-    if (result.status === 'failed' && result.error) throw turnProblem(turn.id, result.error);
+    if (result.status === 'failed' && result.error) throw Problems.turnFailed(turn.id, result.error);
     await this.em.refresh(turn);
     return this.describe(turn);
   }
@@ -285,9 +285,4 @@ export class ChatService {
 function titleFrom(message: string): string {
   const line = message.trim().split('\n')[0] ?? '';
   return line.length > 80 ? `${line.slice(0, 77)}...` : line || 'New conversation';
-}
-
-function turnProblem(turnId: string, error: { status: number; title: string; detail: string; retryAfterSeconds?: number }): ProblemException {
-  const retryAfter = error.retryAfterSeconds;
-  return new ProblemException(error.status, error.title, error.detail, { turnId }, retryAfter ? { 'Retry-After': String(Math.ceil(retryAfter)) } : {});
 }

@@ -7,20 +7,13 @@ import { ChatService } from '../chat/chat.service';
 import { SseStream } from '../chat/sse-stream';
 import { TurnEventsReader } from '../chat/turn-events.reader';
 import type { Principal } from '../common/auth/principal';
-import { ProblemException } from '../common/problem/problem.exception';
+import { ProblemException, Problems, type TurnFailure } from '../common/problem/problem.exception';
 import { ModelsService } from '../models/models.service';
 import type { ChatCompletionRequestDto } from './dto/chat-completion.dto';
 import { ChunkTranslator, completionBody, completionId, CompletionMeta, openAiError, textOf, usageOf } from './openai-format';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 export const API_CONVERSATION_TAG = 'api';
-
-interface TurnProblem {
-  status: number;
-  title: string;
-  detail: string;
-  retryAfterSeconds?: number;
-}
 
 /**
  * OpenAI chat completions over durable chat turns. The client sends the whole conversation, so each
@@ -163,10 +156,9 @@ function badRequest(detail: string, param: string): ProblemException {
   return new ProblemException(400, 'Bad request', detail, { errors: [{ field: param, message: detail }], error: openAiError(400, detail, param) });
 }
 
-/** A failed turn as an HTTP problem: the provider's status (401, 429 with Retry-After, 502, 504) and OpenAI's error object. */
-function turnProblem(turnId: string, e: TurnProblem): ProblemException {
-  const headers: Record<string, string> = e.status === 429 ? { 'Retry-After': String(Math.max(1, Math.ceil(e.retryAfterSeconds ?? 1))) } : {};
-  return new ProblemException(e.status, e.title, e.detail, { turnId, error: openAiError(e.status, e.detail) }, headers);
+/** A failed turn as an HTTP problem (Problems.turnFailed) that also carries OpenAI's error object. */
+function turnProblem(turnId: string, e: TurnFailure): ProblemException {
+  return Problems.turnFailed(turnId, e, { error: openAiError(e.status, e.detail) });
 }
 
 function cancelledProblem(turnId: string): ProblemException {
