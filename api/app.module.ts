@@ -14,6 +14,7 @@ import { ChatWsModule } from './chat-ws/chat-ws.module';
 import { AuthCoreModule } from './common/auth/auth-core.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { ConversationsModule } from './conversations/conversations.module';
+import { FilesModule } from './files/files.module';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { MailModule } from './mail/mail.module';
 import { MessagesModule } from './messages/messages.module';
@@ -23,6 +24,7 @@ import { SummariesModule } from './summaries/summaries.module';
 import { StatsModule } from './stats/stats.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { OpenAiModule } from './openai/openai.module';
+import { EmbeddingsModule } from './embeddings/embeddings.module';
 import { ToolsModule } from './tools/tools.module';
 import { UsersModule } from './users/users.module';
 import { WorkflowsModule } from './workflows/workflows.module';
@@ -44,6 +46,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     AdminModule,
     StatsModule,
     ConversationsModule,
+    FilesModule,
     MessagesModule,
     ChatModule,
     ChatWsModule,
@@ -52,6 +55,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     ApprovalsModule,
     ModelsModule,
     OpenAiModule,
+    EmbeddingsModule,
     WorkflowsModule,
     WebhooksModule,
     ToolsModule,

@@ -20,6 +20,10 @@ import { createUserErasureActivities } from '../activities/privacy/user-erasure.
 import { createUserExportActivities } from '../activities/privacy/user-export.activities';
 import { createWebhookActivities } from '../activities/webhooks/webhook.activities';
 import { createEngineActivities } from '../activities/engine/engine.activities';
+import { createFileIngestActivities } from '../activities/files/file-ingest.activities';
+import { createFileChunkIndexActivities } from '../activities/files/file-chunk-index.activities';
+import { fileChunkSemanticIndex } from '../shared/files/file-chunk-vectors';
+import { createFileStorage } from '../shared/files/file-storage.factory';
 import { configuredProviderNames } from '../shared/llm/provider.factory';
 import { defaultModelId } from '../shared/domain/model-registry';
 import { DestinationPolicy } from '../activities/tools/safe-http/destination-policy';
@@ -42,6 +46,8 @@ export async function buildActivities(config: AppConfig) {
   // The turn sweeper asks Temporal whether a turn's workflow exists (a client beside the worker's connection).
   const temporalConnection = boundedTemporalConnection(config.TEMPORAL_ADDRESS);
   const temporal = new Client({ connection: temporalConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const fileStorage = createFileStorage(config);
+  const semantic = fileChunkSemanticIndex(config, redis);
   const activities = {
     ...createEmailActivities({ transport, from: config.MAIL_FROM }),
     ...createNotificationActivities({ orm, redis }),
@@ -53,12 +59,15 @@ export async function buildActivities(config: AppConfig) {
       handoff,
       streamRetentionSeconds: config.CHAT_STREAM_RETENTION_SECONDS,
       defaultMaxTokens: config.CHAT_DEFAULT_MAX_TOKENS,
+      semantic,
     }),
     ...createTurnSweeperActivities({ orm, redis, streamRetentionSeconds: config.CHAT_STREAM_RETENTION_SECONDS, workflowState: temporalWorkflowState(temporal) }),
     ...createSummarizeActivities({ orm, providers }),
     ...createEngineActivities({ orm, providers, http: new SafeHttpClient(DestinationPolicy.fromEnv(config.TOOL_HTTP_ALLOW_HOSTS)), defaultModel: defaultModelId(configuredProviderNames(config)) }),
-    ...createUserExportActivities({ orm }),
-    ...createUserErasureActivities({ orm, redis, pseudonymKey: pseudonymKeyFrom(config.DATA_ENCRYPTION_KEY), anchorKey: anchorKeyFrom(config.DATA_ENCRYPTION_KEY) }),
+    ...createUserExportActivities({ orm, storage: fileStorage }),
+    ...createFileIngestActivities({ orm, storage: fileStorage }),
+    ...createFileChunkIndexActivities({ orm, semantic }),
+    ...createUserErasureActivities({ orm, redis, storage: fileStorage, vectors: semantic?.vectors, pseudonymKey: pseudonymKeyFrom(config.DATA_ENCRYPTION_KEY), anchorKey: anchorKeyFrom(config.DATA_ENCRYPTION_KEY) }),
     ...createToolRunActivities({ orm, redis, secrets: new SecretBox(config.DATA_ENCRYPTION_KEY), http: new SafeHttpClient(DestinationPolicy.fromEnv(config.TOOL_HTTP_ALLOW_HOSTS)) }),
     ...createAuditRecordActivities({ orm }),
     ...createAuditReportActivities({ orm }),

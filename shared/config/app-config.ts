@@ -184,6 +184,47 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(1) @Max(3600)
   LOCAL_MODEL_MAX_QUEUE_WAIT_SECONDS = 60;
 
+  /** Elasticsearch (full-text search and the default vector store); `./dev` starts one and sets this. */
+  @IsOptional() @IsString()
+  ELASTICSEARCH_URL?: string;
+
+  /** Qdrant's REST URL: when set, vectors live in Qdrant instead of Elasticsearch. */
+  @IsOptional() @IsString()
+  QDRANT_URL?: string;
+
+  @IsOptional() @IsString()
+  QDRANT_API_KEY?: string;
+
+  /** `local`: the bundled ONNX sentence model (offline). `openai`: the OpenAI-compatible provider's /embeddings. */
+  @IsIn(['local', 'openai'])
+  EMBEDDING_PROVIDER: 'local' | 'openai' = 'local';
+
+  /** The local embedding model's folder (`./dev install` puts it there); relative paths are from the working directory. */
+  @IsString()
+  EMBEDDING_MODEL_PATH = '.tools/models/all-minilm-l6-v2-q';
+
+  /** ONNX Runtime threads of the local embedder: one leaves the second core to the rest of the stack. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(64)
+  EMBEDDING_THREADS = 1;
+
+  /** With EMBEDDING_PROVIDER=openai: the provider's embedding model and the length of its vectors. */
+  @IsString()
+  EMBEDDING_OPENAI_MODEL = 'text-embedding-3-small';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(8192)
+  EMBEDDING_OPENAI_DIMENSIONS = 1536;
+
+  /** How long embeddings stay cached in Redis by (model, sha256 of the text); 0 turns the cache off. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(365 * 24 * 3600)
+  EMBEDDING_CACHE_TTL_SECONDS = 30 * 24 * 3600;
+
+  /** POST /embeddings limits: inputs per request and characters per input (413 beyond). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(2048)
+  EMBEDDINGS_MAX_INPUTS = 128;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
+  EMBEDDINGS_MAX_INPUT_CHARS = 16_384;
+
   /** Stripe's API (stripe-mock locally: `./dev` points this at it). */
   @IsString()
   STRIPE_API_BASE = 'https://api.stripe.com';
@@ -199,6 +240,34 @@ export class AppConfig {
   /** How often each customer's billing cycle runs: `monthly` (UTC calendar) or a duration such as `30s` (tests). */
   @Matches(/^(monthly|\d+\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?))$/)
   BILLING_CYCLE_INTERVAL = 'monthly';
+
+  /** The stack's data directory (`./dev` exports it); uploaded files live under `<DATA_DIR>/files` unless FILE_STORAGE_DIR says otherwise. */
+  @IsString() @MinLength(1)
+  DATA_DIR = '.data/dev';
+
+  /** Where uploaded files are kept: `local` (FILE_STORAGE_DIR) or `s3` (not built yet: refused at boot). */
+  @IsIn(['local'], { message: 'FILE_STORAGE must be "local" (an S3-compatible backend is not implemented yet)' })
+  FILE_STORAGE = 'local' as const;
+
+  /** Directory of the local file store; default `<DATA_DIR>/files`. */
+  @IsOptional() @IsString() @MinLength(1)
+  FILE_STORAGE_DIR?: string;
+
+  /** Largest file one upload may carry, in bytes (413 above it). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(10 * 1024 ** 3)
+  FILE_MAX_BYTES = 26_214_400;
+
+  /** Files one upload request may carry (413 above it). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  FILE_MAX_PER_UPLOAD = 10;
+
+  /** Bytes of files each user may keep (413 when an upload would go past it). */
+  @Type(() => Number) @IsInt() @Min(1)
+  FILE_USER_QUOTA_BYTES = 1_073_741_824;
+
+  /** Longest lifetime of a file share link, in seconds (default 30 days). */
+  @Type(() => Number) @IsInt() @Min(60)
+  FILE_SHARE_MAX_TTL_SECONDS = 2_592_000;
 }
 
 export class ConfigValidationError extends Error {
@@ -218,7 +287,7 @@ function describe(errors: ValidationError[]): string[] {
 
 // Declared without a default, so absent from `new AppConfig()`'s own keys.
 const REQUIRED_KEYS = ['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'JWT_SECRET', 'DATA_ENCRYPTION_KEY'];
-const OPTIONAL_KEYS = ['TEMPORAL_UI_URL', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'OPENAI_COMPATIBLE_BASE_URL', 'OPENAI_API_KEY', 'OPENROUTER_API_KEY', 'ANTHROPIC_API_KEY'];
+const OPTIONAL_KEYS = ['FILE_STORAGE_DIR', 'TEMPORAL_UI_URL', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'OPENAI_COMPATIBLE_BASE_URL', 'OPENAI_API_KEY', 'OPENROUTER_API_KEY', 'ANTHROPIC_API_KEY', 'ELASTICSEARCH_URL', 'QDRANT_URL', 'QDRANT_API_KEY'];
 
 /** Validates the environment; throws one error naming every missing or invalid variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
