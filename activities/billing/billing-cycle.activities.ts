@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import Stripe from 'stripe';
-import { toUnits, usd } from '../../shared/billing/usd';
+import { centsOf, toUnits, usd } from '../../shared/billing/usd';
 import { billingPeriodKey, type BillingCycleResult, type BillingPeriod, type PeriodUsage } from '../../workflows/billing-cycle/billing-cycle.contract';
 
 export interface BillingCycleDeps {
@@ -83,12 +83,3 @@ export function createBillingCycleActivities(deps: BillingCycleDeps) {
 }
 
 export type BillingCycleActivities = ReturnType<typeof createBillingCycleActivities>;
-
-/** '1.23456789' USD → '123.456789' cents, by moving the decimal point (never through a float). */
-export function centsOf(totalUsd: string): string {
-  const units = toUnits(totalUsd); // 1e-8 USD = 1e-6 cents
-  const negative = units < 0n;
-  const abs = negative ? -units : units;
-  const frac = (abs % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '');
-  return `${negative ? '-' : ''}${abs / 1_000_000n}${frac ? `.${frac}` : ''}`;
-}

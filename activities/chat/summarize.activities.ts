@@ -8,7 +8,7 @@ import {
   type SummarizeConversationResult,
 } from '../../workflows/summarize-conversation/summarize-conversation.contract';
 import { ProviderError } from '../../shared/llm/provider.error';
-import { costUsd } from '../../shared/chat/cost';
+import { costUsd } from '../../shared/billing/usd';
 import type { ClassifiedProviderError, ReplyCandidate, ReplyProviders } from '../../shared/chat/reply-provider';
 import { SUMMARY_MAX_TOKENS, summaryRequest } from './summary-prompt';
 

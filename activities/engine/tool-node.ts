@@ -4,8 +4,9 @@ import { appendAuditEvents } from '../../shared/audit/audit-chain';
 import { auditDraft } from '../../shared/audit/audit-draft';
 import { Permission } from '../../shared/domain/roles';
 import { effectivePermissions, type RoleRow } from '../../shared/governance/role-directory';
-import { Policy, Role, Tool, ToolRun, ToolVersion, User, UserStatus } from '../../shared/persistence/entities';
-import { evaluatePolicies, type PolicyResource } from '../../shared/policies/policy-engine';
+import { Role, Tool, ToolRun, ToolVersion, User, UserStatus } from '../../shared/persistence/entities';
+import { loadEnabledPolicies, policyDenial } from '../../shared/policies/policy-check';
+import type { PolicyResource } from '../../shared/policies/policy-engine';
 import type { ToolNodeCall } from '../../workflows/declarative-run/declarative-run.contract';
 import { toolRunWorkflowId } from '../../workflows/tool-run/tool-run.contract';
 import { inputProblems, stableUuid } from '../chat/turn-tools';
@@ -22,18 +23,17 @@ async function ownerPermissions(em: EntityManager, role: string) {
 }
 
 /**
- * The access policies, as the API enforces them on POST /tools/{name}/execute, for the owner's principal
+ * The access policies (shared/policies/policy-check.ts, as the API's PolicyService), for the owner's principal
  * (role and teams). A denial is recorded on the audit trail (once per call: the event id derives from `key`)
  * and fails the step naming the policy.
  */
 async function checkPolicies(em: EntityManager, owner: User, resource: PolicyResource, key: string): Promise<void> {
-  const rows = await em.find(Policy, { enabled: true }, { orderBy: { createdAt: 'asc', id: 'asc' } });
-  if (!rows.length) return;
+  const policies = await loadEnabledPolicies(em);
+  if (!policies.length) return;
   const teams = await em.getConnection().execute<{ team_id: string }[]>('select team_id from team_members where user_id = ?', [owner.id]);
-  const policies = rows.map((p) => ({ id: p.id, name: p.name, action: p.action, enabled: p.enabled, defaultDeny: p.defaultDeny, rules: p.rules }));
-  const result = evaluatePolicies(policies, 'tool.run', { role: owner.role, teamIds: teams.map((t) => t.team_id) }, resource);
-  if (result.decision === 'allow') return;
-  const { policyId, policyName, rule } = result.deciding!;
+  const denial = policyDenial(policies, 'tool.run', { role: owner.role, teamIds: teams.map((t) => t.team_id) }, resource);
+  if (!denial) return;
+  const { policyId, policyName, rule } = denial;
   await appendAuditEvents(em, [
     auditDraft({
       id: stableUuid(`workflow-tool:${key}:policy-denied`),

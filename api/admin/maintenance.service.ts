@@ -7,7 +7,7 @@ import { GovernanceBus } from '../../shared/governance/governance-bus';
 import { InjectRedis } from '../../shared/redis/redis.module';
 import { Authenticator } from '../common/auth/authenticator.service';
 import { API_PREFIX } from '../common/openapi';
-import { toProblem } from '../common/problem/problem-details.filter';
+import { sendProblem, toProblem } from '../common/problem/problem-response';
 import { Problems } from '../common/problem/problem.exception';
 
 const KEY = 'gateway:maintenance';
@@ -75,7 +75,6 @@ export class MaintenanceService implements OnModuleInit {
     const bearer = bearerOf(req.headers.authorization);
     const principal = bearer ? await this.authenticator.authenticate(bearer, req.ip) : undefined;
     if (principal?.permissions.has(Permission.SystemManage)) return;
-    const { body, headers } = toProblem(Problems.unavailable(this.state.message || 'The service is under maintenance', this.state.retryAfterSeconds), req.url, req.id);
-    await reply.status(503).headers(headers).type('application/problem+json').send(body);
+    await sendProblem(reply, toProblem(Problems.unavailable(this.state.message || 'The service is under maintenance', this.state.retryAfterSeconds), req.url, req.id));
   }
 }

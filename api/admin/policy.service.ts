@@ -2,8 +2,8 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { GovernanceBus } from '../../shared/governance/governance-bus';
 import { RoleDirectory } from '../../shared/governance/role-directory';
+import { loadEnabledPolicies, policyDenial } from '../../shared/policies/policy-check';
 import { evaluatePolicies, PolicyDecision, PolicyDoc, PolicyResource, PolicySubject } from '../../shared/policies/policy-engine';
-import { Policy } from '../../shared/persistence/entities';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../common/auth/principal';
 import { ProblemException } from '../common/problem/problem.exception';
@@ -39,9 +39,9 @@ export class PolicyService {
     const policies = await this.enabled();
     if (!policies.length) return;
     const { teamIds } = await this.roles.teamsOf(principal.userId);
-    const result = evaluatePolicies(policies, action, { role: principal.role, teamIds }, resource);
-    if (result.decision === 'allow') return;
-    const { policyId, policyName, rule } = result.deciding!;
+    const denial = policyDenial(policies, action, { role: principal.role, teamIds }, resource);
+    if (!denial) return;
+    const { policyId, policyName, rule } = denial;
     this.audit.record({ actor: principal, action: 'policy.denied', resource: { type: 'policy', id: policyId }, outcome: 'denied', context: { action, resource: { ...resource }, rule } });
     throw new ProblemException(HttpStatus.FORBIDDEN, 'Denied by policy', `Policy "${policyName}" denies this ${action}`, { policyId, policyName, rule });
   }
@@ -53,8 +53,7 @@ export class PolicyService {
   private async enabled(): Promise<PolicyDoc[]> {
     if (this.cache && Date.now() - this.cache.at < TTL_MS) return this.cache.policies;
     const generation = this.generation;
-    const rows = await this.em.fork().find(Policy, { enabled: true }, { orderBy: { createdAt: 'asc', id: 'asc' } });
-    const policies = rows.map((p) => ({ id: p.id, name: p.name, action: p.action, enabled: p.enabled, defaultDeny: p.defaultDeny, rules: p.rules }));
+    const policies = await loadEnabledPolicies(this.em.fork());
     if (generation === this.generation) this.cache = { at: Date.now(), policies };
     return policies;
   }

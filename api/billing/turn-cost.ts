@@ -1,6 +1,5 @@
-import { costUsd } from '../../shared/chat/cost';
+import { costUsd, fromUnits, toUnits } from '../../shared/billing/usd';
 import type { ModelInfo } from '../../shared/domain/model-registry';
-import { fromUnits, toUnits } from '../../shared/billing/usd';
 
 /** A generous token estimate from characters (real tokenizers average ~4 chars per token), plus framing. */
 export function estimateInputTokens(chars: number): number {

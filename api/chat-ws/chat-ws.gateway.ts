@@ -9,6 +9,7 @@ import { Permission } from '../../shared/domain/roles';
 import { User } from '../../shared/persistence/entities';
 import { runWithRequestId } from '../../shared/observability/request-context';
 import { Authenticator } from '../common/auth/authenticator.service';
+import { rawProblemResponse } from '../common/problem/problem-response';
 import type { Principal } from '../common/auth/principal';
 import { parseClientFrame } from './chat-ws-frames';
 import { ChatWsConnection } from './chat-ws-connection';
@@ -78,21 +79,21 @@ export class ChatWsGateway implements OnApplicationBootstrap, BeforeApplicationS
     socket.on('error', () => socket.destroy());
     void this.accept(req, socket, head, url).catch((err: Error) => {
       this.logger.error({ err }, 'chat websocket upgrade failed');
-      reject(socket, 503, 'Service unavailable', 'The chat socket could not be opened; retry shortly');
+      reject(socket, 503, 'The chat socket could not be opened; retry shortly');
     });
   };
 
   private async accept(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) {
     const bearer = bearerOf(req.headers.authorization) ?? url.searchParams.get('access_token') ?? undefined;
-    if (!bearer) return reject(socket, 401, 'Unauthorized', 'Authentication required: an Authorization: Bearer header or ?access_token=');
+    if (!bearer) return reject(socket, 401, 'Authentication required: an Authorization: Bearer header or ?access_token=');
     const found = await RequestContext.create(this.orm.em, async () => {
       const principal = await this.authenticator.authenticate(bearer, req.socket.remoteAddress);
       if (!principal) return undefined;
       const user = await this.orm.em.findOne(User, principal.userId, { fields: ['name'] });
       return { principal, name: user?.name ?? '' };
     });
-    if (!found) return reject(socket, 401, 'Unauthorized', 'The access token or API key is invalid, expired or revoked');
-    if (!canUseSocket(found.principal)) return reject(socket, 403, 'Forbidden', `Missing permission: ${Permission.ChatUse} or ${Permission.ConversationsRead}`);
+    if (!found) return reject(socket, 401, 'The access token or API key is invalid, expired or revoked');
+    if (!canUseSocket(found.principal)) return reject(socket, 403, `Missing permission: ${Permission.ChatUse} or ${Permission.ConversationsRead}`);
     if (socket.destroyed) return;
     this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, found.principal, bearer, found.name));
   }
@@ -166,16 +167,7 @@ function canUseSocket(principal: Principal): boolean {
 }
 
 /** Refuses an upgrade with a problem+json HTTP response, before any socket exists. */
-function reject(socket: Duplex, status: number, title: string, detail: string) {
+function reject(socket: Duplex, status: number, detail: string) {
   if (socket.destroyed) return;
-  const body = JSON.stringify({ type: 'about:blank', title, status, detail, instance: CHAT_WS_PATH });
-  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' }[status] ?? 'Error';
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\n` +
-      'Connection: close\r\n' +
-      'Content-Type: application/problem+json\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      (status === 401 ? 'WWW-Authenticate: Bearer\r\n' : '') +
-      `\r\n${body}`,
-  );
+  socket.end(rawProblemResponse(status, detail, CHAT_WS_PATH, status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}));
 }

@@ -1,20 +1,18 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpException, Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
 import { Permission } from '../../shared/domain/roles';
-import { ChatTurn, Message, TurnStatus } from '../../shared/persistence/entities';
-import { InjectRedis } from '../../shared/redis/redis.module';
-import { TERMINAL_EVENTS, turnStreamKey } from '../../shared/streams/turn-events';
+import { ChatTurn, Message } from '../../shared/persistence/entities';
+import { TERMINAL_EVENTS } from '../../shared/streams/turn-events';
 import { Authenticator } from '../common/auth/authenticator.service';
 import { problemOfKnownError } from '../common/problem/known-errors';
 import { ProblemException, Problems } from '../common/problem/problem.exception';
 import { ChatService } from '../chat/chat.service';
-import { TurnStreamRelay } from '../chat/turn-stream-relay.service';
+import { TurnEventsReader } from '../chat/turn-events.reader';
 import { ConversationAccess } from '../conversations/conversation-access.service';
 import type { ChatWsConnection } from './chat-ws-connection';
 import { ChatWsError } from './chat-ws.error';
 import { ChatWsRooms } from './chat-ws-rooms.service';
-import { CHAT_WS_CLOSE, CHAT_WS_LIMITS, ClientFrame, ErrorCode, TurnFrameType } from './chat-ws.protocol';
+import { CHAT_WS_CLOSE, CHAT_WS_LIMITS, ClientFrame, ErrorCode } from './chat-ws.protocol';
 import { ReadReceiptsRepository } from './read-receipts.repository';
 
 type Frame<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
@@ -25,13 +23,12 @@ type Ack = (extra?: Record<string, unknown>) => void;
 export class ChatWsService {
   constructor(
     private readonly chat: ChatService,
-    private readonly relay: TurnStreamRelay,
+    private readonly events: TurnEventsReader,
     private readonly access: ConversationAccess,
     private readonly rooms: ChatWsRooms,
     private readonly receipts: ReadReceiptsRepository,
     private readonly authenticator: Authenticator,
     private readonly em: EntityManager,
-    @InjectRedis() private readonly redis: Redis,
   ) {}
 
   /** Handles one validated request and acks it (when it carries an id); failures throw. */
@@ -134,18 +131,16 @@ export class ChatWsService {
   private async relayTurn(conn: ChatWsConnection, turn: ChatTurn, fromId: string, ack: () => void) {
     const turnId = turn.id;
     this.stopRelay(conn, turnId);
-    // Past retention the stream is gone; a finished turn is then answered from Postgres.
-    if (turn.status !== TurnStatus.Running && !(await this.redis.exists(turnStreamKey(turnId)))) {
-      const type: TurnFrameType = turn.status === TurnStatus.Completed ? 'done' : turn.status === TurnStatus.Cancelled ? 'cancelled' : 'error';
-      const data = await this.chat.describe(turn);
+    const finished = await this.events.pastRetention(turn);
+    if (finished) {
       ack();
-      conn.send({ type, turnId, eventId: null, data });
+      conn.send({ type: finished.type, turnId, eventId: null, data: finished.turn });
       return;
     }
     let held: string[] | null = [];
     let ended = false;
     let unsubscribe: (() => void) | undefined = undefined;
-    unsubscribe = await this.relay.subscribe(turnStreamKey(turnId), fromId, (eventId, event) => {
+    unsubscribe = await this.events.subscribe(turnId, fromId, (eventId, event) => {
       const text = JSON.stringify({ type: event.type, turnId, eventId, data: event.data });
       if (held) held.push(text);
       else conn.sendRaw(text);

@@ -5,6 +5,7 @@ import { ChatModels } from './chat-models.service';
 import { ChatController } from './chat.controller';
 import { ChatService } from './chat.service';
 import { FirstStepStreamer } from './first-step-streamer.service';
+import { TurnEventsReader } from './turn-events.reader';
 import { TurnSseService } from './turn-sse.service';
 import { TurnStreamRelay } from './turn-stream-relay.service';
 import { TurnSweeperSchedule } from './turn-sweeper.schedule';
@@ -12,7 +13,7 @@ import { TurnSweeperSchedule } from './turn-sweeper.schedule';
 @Module({
   imports: [BillingModule, ToolsModule],
   controllers: [ChatController],
-  providers: [ChatService, ChatModels, TurnSseService, TurnStreamRelay, FirstStepStreamer, TurnSweeperSchedule],
-  exports: [ChatService, TurnStreamRelay],
+  providers: [ChatService, ChatModels, TurnSseService, TurnStreamRelay, TurnEventsReader, FirstStepStreamer, TurnSweeperSchedule],
+  exports: [ChatService, TurnStreamRelay, TurnEventsReader],
 })
 export class ChatModule {}

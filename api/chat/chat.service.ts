@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
@@ -22,13 +23,16 @@ import { hasAttachedFiles } from '../../shared/files/chunk-retrieval';
 import { PolicyService } from '../admin/policy.service';
 import { ToolsService } from '../tools/tools.service';
 import { hasPermission, type Principal } from '../common/auth/principal';
-import { ProblemException, Problems } from '../common/problem/problem.exception';
+import { Problems } from '../common/problem/problem.exception';
 import { ChatModels } from './chat-models.service';
 import { FirstStepStreamer } from './first-step-streamer.service';
 import { insertTurnRows } from './turn-start.repository';
 import type { ChatRequestDto, ChatTurnDto } from './dto/chat.dto';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+/** A cancel that finds no workflow waits this long, at most, for a start under way elsewhere. */
+const CANCEL_START_WAIT_STEP_MS = 50;
+const CANCEL_START_WAIT_ATTEMPTS = 60;
 
 /** Chat turns: the rules (ownership, idempotency, model choice) and the workflow start. */
 @Injectable()
@@ -139,7 +143,7 @@ export class ChatService {
         return false;
       });
     if (ended) await this.appendEvent(turn.id, { type: 'error', data: { status: 503, title: 'Service unavailable', detail } }).catch(() => undefined);
-    throw new ProblemException(503, 'Service unavailable', detail, { turnId: turn.id }, { 'Retry-After': String(DEPENDENCY_RETRY_AFTER_SECONDS) });
+    throw Problems.unavailable(detail, DEPENDENCY_RETRY_AFTER_SECONDS, { turnId: turn.id });
   }
 
   /** The caller's turn, or 404 (also when it is someone else's). */
@@ -162,11 +166,30 @@ export class ChatService {
       // The provider call stops at once wherever it runs; the workflow then records the cancellation.
       await this.redis.publish(ABORTS_CHANNEL, turn.id);
       await this.pendingStarts.get(turn.id)?.catch(() => undefined);
-      await this.temporal.workflow.getHandle(chatTurnWorkflowId(turn.id)).cancel().catch((err: Error) => {
-        if (!/not found|already completed/i.test(err.message)) throw err;
-      });
+      await this.cancelWorkflow(principal, turn.id);
     }
     return this.describe(turn);
+  }
+
+  /**
+   * Cancels the turn's workflow. Its start may still be under way in another API process (the
+   * streaming path does not wait for it, and only that process knows): while the turn is running
+   * and the workflow not found yet, ask again shortly rather than let it start uncancelled.
+   */
+  private async cancelWorkflow(principal: Principal, turnId: string): Promise<void> {
+    const handle = this.temporal.workflow.getHandle(chatTurnWorkflowId(turnId));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await handle.cancel();
+        return;
+      } catch (err) {
+        const message = (err as Error).message;
+        if (/already completed/i.test(message)) return;
+        if (!/not found/i.test(message)) throw err;
+      }
+      if (attempt >= CANCEL_START_WAIT_ATTEMPTS || (await this.ownedTurnState(principal, turnId)).status !== TurnStatus.Running) return;
+      await sleep(CANCEL_START_WAIT_STEP_MS);
+    }
   }
 
   /** The turn workflow's result (after its start, which the streaming path does not wait for). */
@@ -179,7 +202,7 @@ export class ChatService {
   async waitFor(turn: ChatTurn): Promise<ChatTurnDto> {
     const result = await this.turnResult(turn.id);
     // A failed turn answers with the provider's problem (401, 429 + Retry-After, 502, 504).
-    if (result.status === 'failed' && result.error) throw turnProblem(turn.id, result.error);
+    if (result.status === 'failed' && result.error) throw Problems.turnFailed(turn.id, result.error);
     await this.em.refresh(turn);
     return this.describe(turn);
   }
@@ -265,9 +288,4 @@ export class ChatService {
 function titleFrom(message: string): string {
   const line = message.trim().split('\n')[0] ?? '';
   return line.length > 80 ? `${line.slice(0, 77)}...` : line || 'New conversation';
-}
-
-function turnProblem(turnId: string, error: { status: number; title: string; detail: string; retryAfterSeconds?: number }): ProblemException {
-  const retryAfter = error.retryAfterSeconds;
-  return new ProblemException(error.status, error.title, error.detail, { turnId }, retryAfter ? { 'Retry-After': String(Math.ceil(retryAfter)) } : {});
 }

@@ -1,16 +1,14 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import Redis from 'ioredis';
 import { ChatTurn, TurnStatus } from '../../shared/persistence/entities';
-import { InjectRedis } from '../../shared/redis/redis.module';
-import { decodeTurnEvent, isStreamId, TERMINAL_EVENTS, turnStreamKey } from '../../shared/streams/turn-events';
+import { isStreamId, TERMINAL_EVENTS } from '../../shared/streams/turn-events';
 import type { Principal } from '../common/auth/principal';
 import { Problems } from '../common/problem/problem.exception';
 import { ChatService } from './chat.service';
 import type { ChatRequestDto } from './dto/chat.dto';
 import { SseStream } from './sse-stream';
-import { TurnStreamRelay } from './turn-stream-relay.service';
+import { TurnEventsReader } from './turn-events.reader';
 
 /** SSE for chat turns: start-and-stream, and follow (resuming after Last-Event-ID). */
 @Injectable()
@@ -18,9 +16,8 @@ export class TurnSseService {
   private readonly log = new Logger(TurnSseService.name);
   constructor(
     private readonly chat: ChatService,
-    private readonly relay: TurnStreamRelay,
+    private readonly events: TurnEventsReader,
     private readonly em: EntityManager,
-    @InjectRedis() private readonly redis: Redis,
   ) {}
 
   async startAndStream(principal: Principal, dto: ChatRequestDto, idempotencyKey: string | undefined, reply: FastifyReply) {
@@ -39,20 +36,18 @@ export class TurnSseService {
   }
 
   private async stream(turn: Pick<ChatTurn, 'id' | 'status'> | ChatTurn, fromId: string, reply: FastifyReply) {
-    const key = turnStreamKey(turn.id);
-    // Past retention the stream is gone; a finished turn is then answered from Postgres.
-    if (turn.status !== TurnStatus.Running && !(await this.redis.exists(key))) {
+    // follow() loaded a finished turn whole, as the reader needs.
+    const finished = await this.events.pastRetention(turn);
+    if (finished) {
       const sse = new SseStream(reply, { 'x-turn-id': turn.id });
-      // Only a finished turn gets here, and follow() loaded those whole.
-      const dto = await this.chat.describe(turn as ChatTurn);
-      sse.send(turn.status === TurnStatus.Completed ? 'done' : turn.status === TurnStatus.Cancelled ? 'cancelled' : 'error', dto);
+      sse.send(finished.type, finished.turn);
       sse.end();
       return;
     }
     const sse = new SseStream(reply, { 'x-turn-id': turn.id });
     let unsubscribe: () => void;
     try {
-      unsubscribe = await this.relay.subscribe(key, fromId, (id, event) => {
+      unsubscribe = await this.events.subscribe(turn.id, fromId, (id, event) => {
         sse.send(event.type, event.data, id);
         if (TERMINAL_EVENTS.has(event.type)) sse.end();
       });
@@ -65,16 +60,8 @@ export class TurnSseService {
     }
     sse.onClose(unsubscribe);
     // A client resuming after the last event of a finished turn has nothing left to wait for.
-    if (!sse.isClosed && turn.status !== TurnStatus.Running && (await this.endedBy(key).catch(() => true))) sse.end();
+    if (!sse.isClosed && turn.status !== TurnStatus.Running && (await this.events.terminalEvent(turn.id).then(Boolean, () => true))) sse.end();
     // The request's entity manager is not used again by this long-lived response.
     this.em.clear();
-  }
-
-  private async endedBy(key: string): Promise<boolean> {
-    const tail = await this.redis.xrevrange(key, '+', '-', 'COUNT', 32);
-    return tail.some(([, fields]) => {
-      const event = decodeTurnEvent(fields);
-      return !!event && TERMINAL_EVENTS.has(event.type);
-    });
   }
 }

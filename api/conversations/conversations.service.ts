@@ -2,10 +2,11 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { Conversation, Message, User } from '../../shared/persistence/entities';
 import type { Principal } from '../common/auth/principal';
-import { afterCursor, decodeCursor, toPage } from '../common/pagination/cursor-page';
+import { decodeCursor, toPage } from '../common/pagination/cursor-page';
 import { Problems } from '../common/problem/problem.exception';
 import { ConversationAccess } from './conversation-access.service';
-import { isRestorable, likePattern, RESTORE_WINDOW_MS } from './conversation-rules';
+import { listConversationRows } from './conversation-list.query';
+import { isRestorable, RESTORE_WINDOW_MS } from './conversation-rules';
 import { ConversationDto, ConversationPageDto } from './dto/conversation.dto';
 import type { CreateConversationDto } from './dto/create-conversation.dto';
 import type { ForkConversationDto } from './dto/fork-conversation.dto';
@@ -22,27 +23,10 @@ export class ConversationsService {
   ) {}
 
   async list(principal: Principal, query: ListConversationsQueryDto): Promise<ConversationPageDto> {
-    const qb = this.em.createQueryBuilder(Conversation, 'c').where({
-      owner: principal.userId,
-      deletedAt: query.deleted ? { $ne: null } : null,
-      ...(query.folder !== undefined ? { folder: query.folder } : {}),
-      ...(query.bookmarked !== undefined ? { bookmarked: query.bookmarked } : {}),
-      ...(query.createdAfter ? { createdAt: { $gte: query.createdAfter } } : {}),
-      ...afterCursor(decodeCursor(query.cursor)),
-    });
-    if (query.createdBefore) qb.andWhere({ createdAt: { $lt: query.createdBefore } });
-    if (query.tag) qb.andWhere('c.tags @> cast(? as jsonb)', [JSON.stringify([query.tag])]);
-    if (query.q) {
-      const pattern = likePattern(query.q);
-      qb.andWhere(
-        `(c.title ilike ? or exists (select 1 from messages m
-           where m.conversation_id = c.id and m.deleted_at is null and m.content ilike ?))`,
-        [pattern, pattern],
-      );
-    }
-    const rows = await qb.orderBy({ createdAt: 'desc', id: 'desc' }).limit(query.limit + 1).getResultList();
-    const counts = await countMessages(this.em, rows.slice(0, query.limit).map((c) => c.id));
-    return toPage(rows, query.limit, (c) => ConversationDto.from(c, counts.get(c.id) ?? 0, RESTORE_WINDOW_MS));
+    const rows = await listConversationRows(this.em, principal.userId, query, decodeCursor(query.cursor));
+    // The cursor needs the last row's createdAt as a Date; only that one is parsed.
+    const page = rows.map((row) => ({ row, id: row.id, get createdAt() { return new Date(row.created_at); } }));
+    return toPage(page, query.limit, (p) => ConversationDto.fromRow(p.row, RESTORE_WINDOW_MS));
   }
 
   async create(principal: Principal, dto: CreateConversationDto): Promise<ConversationDto> {

@@ -1,29 +1,19 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import Redis from 'ioredis';
-import { ChatTurn, Conversation, Message, MessageRole, TurnStatus } from '../../shared/persistence/entities';
-import { InjectRedis } from '../../shared/redis/redis.module';
-import { decodeTurnEvent, TurnEvent, turnStreamKey } from '../../shared/streams/turn-events';
+import { ChatTurn, Conversation, Message, MessageRole } from '../../shared/persistence/entities';
+import type { TurnEvent } from '../../shared/streams/turn-events';
 import { ChatService } from '../chat/chat.service';
-import type { ChatTurnDto } from '../chat/dto/chat.dto';
 import { SseStream } from '../chat/sse-stream';
-import { TurnStreamRelay } from '../chat/turn-stream-relay.service';
+import { TurnEventsReader } from '../chat/turn-events.reader';
 import type { Principal } from '../common/auth/principal';
-import { ProblemException } from '../common/problem/problem.exception';
+import { ProblemException, Problems, type TurnFailure } from '../common/problem/problem.exception';
 import { ModelsService } from '../models/models.service';
 import type { ChatCompletionRequestDto } from './dto/chat-completion.dto';
 import { ChunkTranslator, completionBody, completionId, CompletionMeta, openAiError, textOf, usageOf } from './openai-format';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 export const API_CONVERSATION_TAG = 'api';
-
-interface TurnProblem {
-  status: number;
-  title: string;
-  detail: string;
-  retryAfterSeconds?: number;
-}
 
 /**
  * OpenAI chat completions over durable chat turns. The client sends the whole conversation, so each
@@ -36,8 +26,7 @@ export class ChatCompletionsService {
     private readonly em: EntityManager,
     private readonly chat: ChatService,
     private readonly models: ModelsService,
-    private readonly relay: TurnStreamRelay,
-    @InjectRedis() private readonly redis: Redis,
+    private readonly events: TurnEventsReader,
   ) {}
 
   async create(principal: Principal, dto: ChatCompletionRequestDto, idempotencyKey: string | undefined, reply: FastifyReply): Promise<void> {
@@ -103,7 +92,7 @@ export class ChatCompletionsService {
     if (result.status === 'cancelled') throw cancelledProblem(turn.id);
     await this.em.refresh(turn);
     const dto = await this.chat.describe(turn);
-    const done = await this.terminalEvent(turn.id);
+    const done = await this.events.terminalEvent(turn.id);
     const finishReason = done?.type === 'done' ? done.data.finishReason : 'stop';
     return completionBody(meta(turn), dto.content ?? '', finishReason, usageOf(dto.usage?.inputTokens ?? 0, dto.usage?.outputTokens ?? 0));
   }
@@ -114,9 +103,7 @@ export class ChatCompletionsService {
    */
   private async stream(turn: ChatTurn, includeUsage: boolean, reply: FastifyReply): Promise<void> {
     const translator = new ChunkTranslator(meta(turn), includeUsage);
-    const key = turnStreamKey(turn.id);
-    // Past the stream's retention a finished turn is answered from Postgres.
-    const replay = turn.status !== TurnStatus.Running && !(await this.redis.exists(key)) ? eventOf(await this.chat.describe(turn)) : undefined;
+    const replay = (await this.events.pastRetention(turn))?.event;
     this.em.clear(); // the request's entity manager is not used by the long-lived response
 
     await new Promise<void>((resolve, reject) => {
@@ -153,16 +140,11 @@ export class ChatCompletionsService {
         resolve();
       });
       if (replay) return onEvent(replay);
-      this.relay.subscribe(key, '0', (_id, event) => onEvent(event)).then((u) => {
+      this.events.subscribe(turn.id, '0', (_id, event) => onEvent(event)).then((u) => {
         unsubscribe = u;
         if (finished) u();
       }, reject);
     });
-  }
-
-  private async terminalEvent(turnId: string): Promise<TurnEvent | undefined> {
-    const [last] = await this.redis.xrevrange(turnStreamKey(turnId), '+', '-', 'COUNT', 1);
-    return last ? decodeTurnEvent(last[1]) : undefined;
   }
 }
 
@@ -170,30 +152,13 @@ function meta(turn: ChatTurn): CompletionMeta {
   return { id: completionId(turn.id), created: Math.floor(turn.createdAt.getTime() / 1000), model: turn.model };
 }
 
-/** A finished turn's outcome as the stream would have ended it. */
-function eventOf(dto: ChatTurnDto): TurnEvent {
-  if (dto.status === TurnStatus.Cancelled) return { type: 'cancelled', data: { messageId: dto.assistantMessageId } };
-  if (dto.status !== TurnStatus.Completed) return { type: 'error', data: { status: 502, title: 'Upstream error', detail: dto.error ?? 'The turn failed' } };
-  const u = dto.usage;
-  return {
-    type: 'done',
-    data: {
-      messageId: dto.assistantMessageId ?? '',
-      content: dto.content ?? '',
-      finishReason: 'stop',
-      usage: { inputTokens: u?.inputTokens ?? 0, outputTokens: u?.outputTokens ?? 0, costUsd: u?.costUsd ?? '0', provider: u?.provider ?? 'unknown', model: dto.model },
-    },
-  };
-}
-
 function badRequest(detail: string, param: string): ProblemException {
   return new ProblemException(400, 'Bad request', detail, { errors: [{ field: param, message: detail }], error: openAiError(400, detail, param) });
 }
 
-/** A failed turn as an HTTP problem: the provider's status (401, 429 with Retry-After, 502, 504) and OpenAI's error object. */
-function turnProblem(turnId: string, e: TurnProblem): ProblemException {
-  const headers: Record<string, string> = e.status === 429 ? { 'Retry-After': String(Math.max(1, Math.ceil(e.retryAfterSeconds ?? 1))) } : {};
-  return new ProblemException(e.status, e.title, e.detail, { turnId, error: openAiError(e.status, e.detail) }, headers);
+/** A failed turn as an HTTP problem (Problems.turnFailed) that also carries OpenAI's error object. */
+function turnProblem(turnId: string, e: TurnFailure): ProblemException {
+  return Problems.turnFailed(turnId, e, { error: openAiError(e.status, e.detail) });
 }
 
 function cancelledProblem(turnId: string): ProblemException {

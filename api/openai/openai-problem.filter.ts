@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { toProblem } from '../common/problem/problem-details.filter';
+import { sendProblem, toProblem } from '../common/problem/problem-response';
 import { openAiError } from './openai-format';
 
 /**
@@ -14,10 +14,11 @@ export class OpenAiProblemFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost) {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { body, headers } = toProblem(exception, request.url, String(request.id ?? ''));
+    const problem = toProblem(exception, request.url, String(request.id ?? ''));
+    const { body } = problem;
     if (body.status >= 500) this.logger.error({ err: exception, requestId: request.id, url: request.url }, 'request failed');
     if (reply.sent || reply.raw.headersSent) return;
     body.error ??= openAiError(body.status, body.detail ?? body.title, body.errors?.[0]?.field ?? null);
-    void reply.status(body.status).headers(headers).type('application/problem+json').send(body);
+    void sendProblem(reply, problem);
   }
 }

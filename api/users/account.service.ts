@@ -17,7 +17,8 @@ export class AccountService {
   ) {}
 
   async get(principal: Principal): Promise<UserDto> {
-    return UserDto.from(await this.em.findOneOrFail(User, principal.userId));
+    // An access token's principal carries the row read (or cached) with its session check.
+    return UserDto.from(principal.account ?? (await this.em.findOneOrFail(User, principal.userId)));
   }
 
   async update(principal: Principal, dto: UpdateMeDto): Promise<UserDto> {

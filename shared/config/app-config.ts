@@ -33,6 +33,10 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(1) @Max(65535)
   API_PORT = 3000;
 
+  /** API processes serving API_PORT (a Node cluster); 0: one per core, at most 8. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(64)
+  API_PROCESSES = 0;
+
   @IsString()
   PUBLIC_URL = 'http://127.0.0.1:3000';
 

@@ -14,7 +14,7 @@ export async function startApiProcess(env: Record<string, string> = {}): Promise
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [resolve(__dirname, '../../dist/api/main.js')], {
-    env: { ...process.env, API_HOST: '127.0.0.1', API_PORT: String(port), PUBLIC_URL: origin, LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, API_HOST: '127.0.0.1', API_PORT: String(port), PUBLIC_URL: origin, LOG_LEVEL: 'warn', API_PROCESSES: '1', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const deadline = Date.now() + 30_000;

@@ -54,6 +54,7 @@ export async function startOidcStack(providerName: string): Promise<OidcStack> {
       TRUST_PROXY: '127.0.0.1',
       OIDC_PROVIDERS: JSON.stringify(providers),
       LOG_LEVEL: 'warn',
+      API_PROCESSES: '1',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

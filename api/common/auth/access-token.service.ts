@@ -17,10 +17,15 @@ export interface MfaChallengeClaims {
 
 const ISSUER = 'gateway-api-v3';
 const MFA_CHALLENGE_TTL_SECONDS = 300;
+const MAX_VERIFIED = 10_000;
 
 /** Short-lived HS256 JWTs: access tokens (bound to a session) and MFA challenge tokens. */
 @Injectable()
 export class AccessTokenService {
+  // A client sends the same access token on every request until it expires: its signature and claims
+  // are checked once; the session it names is still checked on every request (Authenticator).
+  private readonly verified = new Map<string, { claims: AccessClaims; expiresAtMs: number }>();
+
   constructor(
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
@@ -48,7 +53,17 @@ export class AccessTokenService {
 
   /** Returns undefined for anything that is not a valid, unexpired token of that kind. */
   async verifyAccess(token: string): Promise<AccessClaims | undefined> {
-    return this.verify<AccessClaims>(token, 'access');
+    const known = this.verified.get(token);
+    if (known) {
+      if (Date.now() < known.expiresAtMs) return known.claims;
+      this.verified.delete(token);
+    }
+    const claims = await this.verify<AccessClaims & { exp?: number }>(token, 'access');
+    if (claims?.exp) {
+      if (this.verified.size >= MAX_VERIFIED) this.verified.clear();
+      this.verified.set(token, { claims, expiresAtMs: claims.exp * 1000 });
+    }
+    return claims;
   }
 
   async verifyMfaChallenge(token: string): Promise<MfaChallengeClaims | undefined> {

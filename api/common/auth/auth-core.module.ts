@@ -8,6 +8,7 @@ import { RoleDirectory } from '../../../shared/governance/role-directory';
 import { AccessTokenService } from './access-token.service';
 import { AuthGuard } from './auth.guard';
 import { Authenticator } from './authenticator.service';
+import { SessionCache } from './session-cache';
 
 /** Credential checking shared by every feature module; the /auth routes live in api/auth. */
 @Global()
@@ -23,7 +24,7 @@ import { Authenticator } from './authenticator.service';
       }),
     }),
   ],
-  providers: [AccessTokenService, Authenticator, GovernanceBus, RoleDirectory, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [AccessTokenService, Authenticator, SessionCache, GovernanceBus, RoleDirectory, { provide: APP_GUARD, useClass: AuthGuard }],
   exports: [AccessTokenService, Authenticator, GovernanceBus, RoleDirectory],
 })
 export class AuthCoreModule {}

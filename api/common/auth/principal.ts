@@ -1,6 +1,7 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Permission } from '../../../shared/domain/roles';
+import type { SessionUser } from './session-cache';
 
 /** Who is calling: resolved once per request by the AuthGuard. */
 export interface Principal {
@@ -12,6 +13,8 @@ export interface Principal {
   sessionId?: string;
   /** Set when authenticated with an API key. */
   apiKeyId?: string;
+  /** Access tokens: the user row as read with the session (as current as the session check). */
+  account?: SessionUser;
   /** Set when an admin is acting as this user (POST /admin/users/:id/impersonate): the admin's user id. */
   impersonatedBy?: string;
 }

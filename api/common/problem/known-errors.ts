@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyDown } from '../../../shared/errors/dependency-errors';
 import { NoProviderForModelError, UnknownModelError } from '../../../shared/domain/model-registry';
 import { ProviderError } from '../../../shared/llm/provider.error';
-import { ProblemException, Problems } from './problem.exception';
+import { ProblemException, Problems, retryAfterHeader } from './problem.exception';
 
 export { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyDown };
 
@@ -37,6 +37,6 @@ function problemOfProviderError(err: ProviderError): ProblemException {
     case 'timeout':
       return new ProblemException(504, 'Upstream timeout', detail);
     default:
-      return new ProblemException(502, 'Upstream error', detail, {}, err.retryAfterSeconds ? { 'Retry-After': String(err.retryAfterSeconds) } : {});
+      return new ProblemException(502, 'Upstream error', detail, {}, err.retryAfterSeconds ? retryAfterHeader(err.retryAfterSeconds) : {});
   }
 }

@@ -1,6 +1,7 @@
 import { ArgumentMetadata, HttpStatus, ValidationError, ValidationPipe } from '@nestjs/common';
 import { inspectJson } from '../../../shared/validation/json-shape';
 import { FieldError, ProblemException, Problems } from './problem.exception';
+import { cacheValidationMetadataLookups } from './validation-metadata-cache';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((e) => {
@@ -25,6 +26,7 @@ class ProblemValidationPipe extends ValidationPipe {
 
 /** Bodies, params and queries: validated, transformed to their DTO, unknown fields rejected. */
 export function createValidationPipe(): ValidationPipe {
+  cacheValidationMetadataLookups();
   return new ProblemValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,

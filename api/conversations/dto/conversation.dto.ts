@@ -1,4 +1,5 @@
 import type { Conversation } from '../../../shared/persistence/entities';
+import type { ConversationListRow } from '../conversation-list.query';
 
 export class ConversationDto {
   id: string;
@@ -38,6 +39,27 @@ export class ConversationDto {
       updatedAt: c.updatedAt.toISOString(),
       deletedAt: c.deletedAt?.toISOString() ?? null,
       restorableUntil: c.deletedAt ? new Date(c.deletedAt.getTime() + restoreWindowMs).toISOString() : null,
+    };
+  }
+
+  /** The same fields from a list row (GET /conversations reads rows, not entities). */
+  static fromRow(r: ConversationListRow, restoreWindowMs: number): ConversationDto {
+    return {
+      id: r.id,
+      title: r.title,
+      folder: r.folder,
+      tags: typeof r.tags === 'string' ? (JSON.parse(r.tags) as string[]) : r.tags,
+      bookmarked: r.bookmarked,
+      model: r.model,
+      systemPrompt: r.system_prompt,
+      summary: r.summary,
+      messageCount: r.message_count,
+      forkedFromId: r.forked_from_id,
+      forkedAtMessageId: r.forked_at_message_id,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      deletedAt: r.deleted_at,
+      restorableUntil: r.deleted_at ? new Date(Date.parse(r.deleted_at) + restoreWindowMs).toISOString() : null,
     };
   }
 }

@@ -13,7 +13,7 @@ export class UserDto {
   createdAt: string;
   updatedAt: string;
 
-  static from(user: User): UserDto {
+  static from(user: Pick<User, 'id' | 'email' | 'name' | 'role' | 'status' | 'emailVerifiedAt' | 'mfaEnabled' | 'createdAt' | 'updatedAt'>): UserDto {
     return {
       id: user.id,
       email: user.email,
