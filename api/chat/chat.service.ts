@@ -224,6 +224,7 @@ export class ChatService {
       usage: usage
         ? { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd: usage.costUsd, provider: usage.provider }
         : null,
+      ...(assistant?.citations ? { citations: assistant.citations } : {}),
       createdAt: turn.createdAt.toISOString(),
       completedAt: turn.completedAt?.toISOString() ?? null,
     };

@@ -68,6 +68,7 @@ function terminalEventOf(dto: ChatTurnDto): TurnEvent {
       content: dto.content ?? '',
       finishReason: 'stop',
       usage: { inputTokens: u?.inputTokens ?? 0, outputTokens: u?.outputTokens ?? 0, costUsd: u?.costUsd ?? '0', provider: u?.provider ?? 'unknown', model: dto.model },
+      ...(dto.citations ? { citations: dto.citations } : {}),
     },
   };
 }

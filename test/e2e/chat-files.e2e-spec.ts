@@ -65,6 +65,8 @@ describe('chat over files: a turn retrieves from the attached files and cites th
     const messages = await api('GET', `/conversations/${conversationId}/messages`, { token: alice.accessToken });
     const reply = messages.body.items.find((m: { id: string }) => m.id === done.data.messageId);
     expect(reply.citations).toEqual(citations);
+    const turn = await api('GET', `/chat/turns/${events[0].data.turnId}`, { token: alice.accessToken });
+    expect(turn.body.citations).toEqual(citations);
   });
 
   it('keeps within the budget and reads no file of a conversation without attachments', async () => {

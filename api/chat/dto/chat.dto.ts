@@ -1,3 +1,4 @@
+import { CitationDto } from '../../messages/dto/message.dto';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsInt, IsNumber, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
@@ -49,6 +50,8 @@ export class ChatTurnDto {
   content?: string | null;
   error?: string | null;
   usage?: TurnUsageDto | null;
+  /** A reply grounded in the conversation's attached files: the excerpts it was given, numbered as cited. */
+  citations?: CitationDto[];
   createdAt: string;
   completedAt: string | null;
 }
