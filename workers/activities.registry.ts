@@ -31,6 +31,9 @@ import { createStripe } from '../shared/billing/stripe-client';
 import type { AppConfig } from '../shared/config/app-config';
 import { mikroOrmConfig } from '../shared/persistence/mikro-orm.config';
 import { SecretBox } from '../shared/security/secret-box';
+import { createElasticsearchClient } from '../shared/search/elasticsearch';
+import { createSearchIndexingActivities } from '../activities/search/search-indexing.activities';
+import { createSearchMaintenanceActivities } from '../activities/search/search-maintenance.activities';
 
 /** Every activity implementation, built over this process's dependencies; `close` releases them. */
 export async function buildActivities(config: AppConfig) {
@@ -42,6 +45,9 @@ export async function buildActivities(config: AppConfig) {
   // The turn sweeper asks Temporal whether a turn's workflow exists (a client beside the worker's connection).
   const temporalConnection = boundedTemporalConnection(config.TEMPORAL_ADDRESS);
   const temporal = new Client({ connection: temporalConnection, namespace: config.TEMPORAL_NAMESPACE });
+  // Indexer bulk writes may take longer than a search: a wider request timeout.
+  const es = createElasticsearchClient(config.ELASTICSEARCH_URL, 60_000);
+  const search = { orm, es, indexPrefix: config.SEARCH_INDEX_PREFIX };
   const activities = {
     ...createEmailActivities({ transport, from: config.MAIL_FROM }),
     ...createNotificationActivities({ orm, redis }),
@@ -64,11 +70,14 @@ export async function buildActivities(config: AppConfig) {
     ...createAuditReportActivities({ orm }),
     ...createAuditRetentionActivities({ orm, retentionDays: config.AUDIT_RETENTION_DAYS, anchorKey: anchorKeyFrom(config.DATA_ENCRYPTION_KEY) }),
     ...createBillingCycleActivities({ orm, stripe: createStripe(config) }),
+    ...createSearchIndexingActivities(search),
+    ...createSearchMaintenanceActivities(search),
     ...createWebhookActivities({ orm, secrets: new SecretBox(config.DATA_ENCRYPTION_KEY), http: new SafeHttpClient(DestinationPolicy.fromEnv(config.TOOL_HTTP_ALLOW_HOSTS)) }),
   };
   const close = async () => {
     transport.close();
     handoff.close();
+    await es.close().catch(() => undefined);
     await temporalConnection.close().catch(() => undefined);
     redis.disconnect();
     await orm.close(true);

@@ -13,3 +13,6 @@ export { userErasureWorkflow } from './user-erasure/user-erasure.workflow';
 export { userExportWorkflow } from './user-export/user-export.workflow';
 export { webhookDeliveryWorkflow } from './webhook-delivery/webhook-delivery.workflow';
 export { turnSweeperWorkflow } from './turn-sweeper/turn-sweeper.workflow';
+export { searchIndexerWorkflow } from './search-indexer/search-indexer.workflow';
+export { searchReconcileWorkflow } from './search-reconcile/search-reconcile.workflow';
+export { searchReindexWorkflow } from './search-reindex/search-reindex.workflow';

@@ -195,6 +195,26 @@ export class AppConfig {
   /** How often each customer's billing cycle runs: `monthly` (UTC calendar) or a duration such as `30s` (tests). */
   @Matches(/^(monthly|\d+\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?))$/)
   BILLING_CYCLE_INTERVAL = 'monthly';
+
+  /** Search engine: Elasticsearch (full-text, fuzzy, suggestions, vectors) or Postgres full-text (a light stack). */
+  @IsIn(['elasticsearch', 'postgres'])
+  SEARCH_ENGINE: 'elasticsearch' | 'postgres' = 'elasticsearch';
+
+  /** Elasticsearch HTTP endpoint (`./dev` starts one per stack and exports this). */
+  @IsString() @MinLength(1)
+  ELASTICSEARCH_URL = 'http://127.0.0.1:9200';
+
+  /** Name prefix of the search indices and aliases (`<prefix>-search` → `<prefix>-search-v<n>`). */
+  @Matches(/^[a-z][a-z0-9-]{0,40}$/)
+  SEARCH_INDEX_PREFIX = 'gw';
+
+  /** Trending shows a query only once this many distinct users issued it (never one user's private text). */
+  @Type(() => Number) @IsInt() @Min(2) @Max(1000)
+  SEARCH_TRENDING_MIN_USERS = 3;
+
+  /** How often the reconciliation schedule compares Postgres and the index. */
+  @Type(() => Number) @IsInt() @Min(10) @Max(86400)
+  SEARCH_RECONCILE_EVERY_SECONDS = 3600;
 }
 
 export class ConfigValidationError extends Error {
