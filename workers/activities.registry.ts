@@ -64,7 +64,7 @@ export async function buildActivities(config: AppConfig) {
     ...createSummarizeActivities({ orm, providers }),
     ...createEngineActivities({ orm, providers, http: new SafeHttpClient(DestinationPolicy.fromEnv(config.TOOL_HTTP_ALLOW_HOSTS)), defaultModel: defaultModelId(configuredProviderNames(config)) }),
     ...createUserExportActivities({ orm }),
-    ...createUserErasureActivities({ orm, redis, pseudonymKey: pseudonymKeyFrom(config.DATA_ENCRYPTION_KEY), anchorKey: anchorKeyFrom(config.DATA_ENCRYPTION_KEY) }),
+    ...createUserErasureActivities({ orm, redis, pseudonymKey: pseudonymKeyFrom(config.DATA_ENCRYPTION_KEY), anchorKey: anchorKeyFrom(config.DATA_ENCRYPTION_KEY), ...(config.SEARCH_ENGINE === 'elasticsearch' ? { search } : {}) }),
     ...createToolRunActivities({ orm, redis, secrets: new SecretBox(config.DATA_ENCRYPTION_KEY), http: new SafeHttpClient(DestinationPolicy.fromEnv(config.TOOL_HTTP_ALLOW_HOSTS)) }),
     ...createAuditRecordActivities({ orm }),
     ...createAuditReportActivities({ orm }),

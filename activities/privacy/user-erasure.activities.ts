@@ -1,6 +1,8 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Context } from '@temporalio/activity';
 import type Redis from 'ioredis';
+import type { Client } from '@elastic/elasticsearch';
+import { eraseUserFromSearchIndex } from '../search/search-erasure';
 import { canonicalRedactedRow } from '../../shared/audit/audit-hash';
 import { redactionSeal, userPseudonym } from '../../shared/audit/audit-pii';
 import { AuditEvent, UserErasure, UserErasureStatus } from '../../shared/persistence/entities';
@@ -16,6 +18,8 @@ export interface UserErasureActivityDeps {
   pseudonymKey: Buffer;
   /** Signs redaction seals (the audit anchor key). */
   anchorKey: Buffer;
+  /** The search index (SEARCH_ENGINE=elasticsearch); absent: search runs on the Postgres rows erased here. */
+  search?: { es: Client; indexPrefix: string };
 }
 
 const AUDIT_BATCH = 200;
@@ -164,9 +168,11 @@ export function createUserErasureActivities(deps: UserErasureActivityDeps) {
       });
     },
 
-    async eraseSearchIndexes(_input: { userId: string }): Promise<{ status: string }> {
-      // Search runs on Postgres full-text over the rows erased above; Elasticsearch/Qdrant are not wired in yet.
-      return { status: 'no search index configured' };
+    async eraseSearchIndexes(input: { userId: string }): Promise<{ status: string; documents?: number }> {
+      // Without Elasticsearch, search runs on Postgres full-text over the rows erased above.
+      if (!deps.search) return { status: 'no search index configured' };
+      const documents = await eraseUserFromSearchIndex(deps.search.es, deps.search.indexPrefix, input.userId);
+      return { status: 'erased', documents };
     },
 
     async finishUserErasure(input: { subject: string; report: UserErasureReport }): Promise<{ completedAt: string }> {

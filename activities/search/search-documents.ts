@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { MARK_END, MARK_START } from '../../shared/search/highlight';
 import { DEFAULT_TENANT, type SearchDocument, type SearchKind, type VersionedDocument } from '../../shared/search/search-index';
 
 /**
@@ -17,6 +18,8 @@ type Row = Record<string, unknown>;
 const iso = (v: unknown) => new Date(v as string).toISOString();
 const str = (v: unknown) => (v == null ? null : String(v));
 const DEFAULT_TITLE = 'New conversation';
+// The highlighter's markers (see shared/search/highlight.ts): never part of indexed text.
+const HIGHLIGHT_MARKS = new RegExp(`[${MARK_START}${MARK_END}]`, 'g');
 
 const LOADERS: Partial<Record<SearchKind, KindLoader>> = {
   message: {
@@ -32,7 +35,7 @@ const LOADERS: Partial<Record<SearchKind, KindLoader>> = {
       tenantId: DEFAULT_TENANT,
       ownerId: str(r.owner_id),
       title: String(r.conversation_title ?? ''),
-      content: String(r.content),
+      content: String(r.content).replace(HIGHLIGHT_MARKS, ''),
       conversationId: str(r.conversation_id),
       folder: str(r.folder),
       tags: (r.tags as string[] | null) ?? [],

@@ -15,6 +15,11 @@ export function isEngineUnavailable(err: unknown): boolean {
   return false;
 }
 
+/** A 400 from Elasticsearch (e.g. too many fuzzy clauses): the caller's query, not our fault. */
+export function isQueryRejected(err: unknown): boolean {
+  return err instanceof errors.ResponseError && err.statusCode === 400;
+}
+
 export function isIndexMissing(err: unknown): boolean {
   return err instanceof errors.ResponseError && err.statusCode === 404 && JSON.stringify(err.body ?? '').includes('index_not_found_exception');
 }

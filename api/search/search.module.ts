@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { SearchAnalyticsRepository } from './search-analytics.repository';
+import { SearchIndexerKeeper } from './search-indexer.keeper';
+import { SearchController } from './search.controller';
+import { SearchService } from './search.service';
+
+@Module({
+  controllers: [SearchController],
+  providers: [SearchService, SearchAnalyticsRepository, SearchIndexerKeeper],
+})
+export class SearchModule {}
