@@ -4,6 +4,8 @@ import { Permission } from '../../shared/domain/roles';
 import { CurrentPrincipal, Principal, RequirePermissions } from '../common/auth/principal';
 import { AnalyticsQueryDto, SearchFiltersDto, SemanticSearchDto, SuggestionsQueryDto, TrendingQueryDto, UniversalSearchDto } from './dto/search-request.dto';
 import { SearchAnalyticsDto, SearchResponseDto, SuggestionsResponseDto, TrendingResponseDto } from './dto/search-response.dto';
+import { ReconcileRunDto, ReindexRunDto } from './dto/search-maintenance.dto';
+import { SearchMaintenanceService } from './search-maintenance.service';
 import { SearchService } from './search.service';
 
 @ApiTags('search')
@@ -11,7 +13,10 @@ import { SearchService } from './search.service';
 @ApiServiceUnavailableResponse({ description: 'The search engine is down (Retry-After)' })
 @Controller('search')
 export class SearchController {
-  constructor(private readonly search: SearchService) {}
+  constructor(
+    private readonly search: SearchService,
+    private readonly maintenance: SearchMaintenanceService,
+  ) {}
 
   /** Everything the caller may see: own conversations, messages and workflows, tools for their role, users with users:read. */
   @Post()
@@ -70,5 +75,21 @@ export class SearchController {
   @RequirePermissions(Permission.StatsRead)
   analytics(@Query() q: AnalyticsQueryDto): Promise<SearchAnalyticsDto> {
     return this.search.analyticsReport(q);
+  }
+
+  /** Operators: compare Postgres and the index now and repair drift (the schedule does it hourly). */
+  @Post('reconcile')
+  @HttpCode(HttpStatus.OK)
+  @RequirePermissions(Permission.SystemManage)
+  reconcile(): Promise<ReconcileRunDto> {
+    return this.maintenance.reconcile();
+  }
+
+  /** Operators: rebuild the index into a new version from Postgres and swap the alias (no downtime). */
+  @Post('reindex')
+  @HttpCode(HttpStatus.OK)
+  @RequirePermissions(Permission.SystemManage)
+  reindex(): Promise<ReindexRunDto> {
+    return this.maintenance.reindex();
   }
 }
