@@ -1,7 +1,11 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
+import type { Client } from '@elastic/elasticsearch';
 import { AppConfig } from '../../shared/config/app-config';
+import { ensureSearchIndex } from '../../shared/search/elasticsearch';
+import { InjectElasticsearch } from '../../shared/search/search-engine.module';
+import { searchAlias } from '../../shared/search/search-index';
 import { TemporalClient } from '../../temporal/temporal-client.module';
 import { SEARCH_INDEXER_WORKFLOW, SEARCH_INDEXER_WORKFLOW_ID } from '../../workflows/search-indexer/search-indexer.contract';
 import { SEARCH_RECONCILE_SCHEDULE_ID, SEARCH_RECONCILE_WORKFLOW } from '../../workflows/search-reconcile/search-reconcile.contract';
@@ -22,10 +26,12 @@ export class SearchIndexerKeeper implements OnApplicationBootstrap, OnApplicatio
   constructor(
     private readonly temporal: TemporalClient,
     private readonly config: AppConfig,
+    @InjectElasticsearch() private readonly es: Client | null,
   ) {}
 
   onApplicationBootstrap() {
     if (this.config.SEARCH_ENGINE !== 'elasticsearch') return;
+    void this.warmUp();
     void this.tick();
   }
 
@@ -41,6 +47,18 @@ export class SearchIndexerKeeper implements OnApplicationBootstrap, OnApplicatio
       this.log.warn({ err: (err as Error).message }, 'search indexer not ensured; retrying');
     }
     this.timer = setTimeout(() => void this.tick(), CHECK_EVERY_MS).unref();
+  }
+
+  /** The index exists before the first search, and a cold node's first query is not a user's. */
+  private async warmUp(): Promise<void> {
+    const es = this.es;
+    if (!es) return;
+    try {
+      await ensureSearchIndex(es, this.config.SEARCH_INDEX_PREFIX);
+      await es.search({ index: searchAlias(this.config.SEARCH_INDEX_PREFIX), size: 1, query: { match: { content: 'warm up' } }, aggs: { kind: { terms: { field: 'kind' } } } });
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'search warm-up failed (Elasticsearch not up yet?)');
+    }
   }
 
   async ensureIndexer(): Promise<void> {

@@ -1,8 +1,11 @@
 import { Client, errors } from '@elastic/elasticsearch';
 import { SEARCH_INDEX_BODY, searchAlias, searchIndexName } from './search-index';
 
-/** Bounded calls: a search waits at most this long for Elasticsearch (then 503), an indexer batch longer. */
-export const SEARCH_REQUEST_TIMEOUT_MS = 5000;
+/**
+ * Bounded calls: a search waits at most this long for Elasticsearch (then 503), an indexer batch longer.
+ * A cold node on a busy 2-core machine was seen taking 5.5 s for its very first query.
+ */
+export const SEARCH_REQUEST_TIMEOUT_MS = 10_000;
 
 export function createElasticsearchClient(url: string, requestTimeout = SEARCH_REQUEST_TIMEOUT_MS): Client {
   return new Client({ node: url, requestTimeout, maxRetries: 1, compression: false });
