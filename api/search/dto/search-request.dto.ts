@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { NoNul, Trim } from '../../conversations/dto/conversation-fields';
 import { IsTimestamp } from '../../common/validation/timestamp.validator';
 
@@ -12,27 +13,27 @@ export const MAX_SEARCH_PAGES = 20;
 /** Filters and paging common to every search route. */
 export class SearchFiltersDto {
   /** Words to find (fuzzy unless fuzzy=false): 1–500 characters. */
-  @Trim() @IsString() @NoNul() @IsNotEmpty() @MaxLength(500)
+  @Trim() @IsString() @NoNul() @IsNotEmpty() @MinLength(1) @MaxLength(500)
   query: string;
 
   @IsOptional() @IsUUID('all')
   conversationId?: string;
 
-  @IsOptional() @Trim() @IsString() @NoNul() @IsNotEmpty() @MaxLength(200)
+  @IsOptional() @Trim() @IsString() @NoNul() @IsNotEmpty() @MinLength(1) @MaxLength(200)
   folder?: string;
 
-  @IsOptional() @Trim() @IsString() @NoNul() @IsNotEmpty() @MaxLength(50)
+  @IsOptional() @Trim() @IsString() @NoNul() @IsNotEmpty() @MinLength(1) @MaxLength(50)
   tag?: string;
 
   /** Message role (user, assistant) or, for users, the user's role. */
-  @IsOptional() @IsString() @NoNul() @IsNotEmpty() @MaxLength(64)
+  @IsOptional() @IsString() @NoNul() @IsNotEmpty() @MinLength(1) @MaxLength(64)
   role?: string;
 
-  @IsOptional() @IsString() @NoNul() @IsNotEmpty() @MaxLength(200)
+  @IsOptional() @IsString() @NoNul() @IsNotEmpty() @MinLength(1) @MaxLength(200)
   model?: string;
 
   /** Files' detected type (e.g. application/pdf), once files are indexed. */
-  @IsOptional() @IsString() @NoNul() @IsNotEmpty() @MaxLength(200)
+  @IsOptional() @IsString() @NoNul() @IsNotEmpty() @MinLength(1) @MaxLength(200)
   fileType?: string;
 
   /** ISO 8601; inclusive. */
@@ -48,11 +49,12 @@ export class SearchFiltersDto {
   sort?: 'relevance' | 'newest' | 'oldest';
 
   /** Hits per page, 1–50 (default 20). */
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_SEARCH_LIMIT })
   @IsOptional() @IsInt() @Min(1) @Max(MAX_SEARCH_LIMIT)
   limit?: number;
 
   /** nextCursor of the previous page (valid only for the same query and filters). */
-  @IsOptional() @IsString() @MaxLength(2048)
+  @IsOptional() @IsString() @MaxLength(2048) @Matches(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, { message: 'cursor must be a cursor returned by this search' })
   cursor?: string;
 
   /** Typo-tolerant matching (default true). */
@@ -66,6 +68,7 @@ export class SearchFiltersDto {
 
 /** POST /search: every kind the caller may see, or the listed ones. */
 export class UniversalSearchDto extends SearchFiltersDto {
+  @ApiPropertyOptional({ type: [String], enum: SEARCHABLE_KINDS, minItems: 1, maxItems: SEARCHABLE_KINDS.length })
   @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(SEARCHABLE_KINDS.length) @IsIn(SEARCHABLE_KINDS, { each: true })
   kinds?: SearchableKind[];
 
@@ -86,26 +89,30 @@ const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /
 
 export class SuggestionsQueryDto {
   /** What the caller has typed so far: 1–100 characters. */
-  @Trim() @IsString() @NoNul() @IsNotEmpty() @MaxLength(100)
+  @Trim() @IsString() @NoNul() @IsNotEmpty() @MinLength(1) @MaxLength(100)
   q: string;
 
   /** 1–20 (default 10). */
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 20 })
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(20)
   limit?: number;
 }
 
 export class TrendingQueryDto {
   /** Look-back in hours, 1–720 (default 168). */
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 720 })
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(720)
   hours?: number;
 
   /** 1–50 (default 10). */
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 50 })
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(50)
   limit?: number;
 }
 
 export class AnalyticsQueryDto {
   /** Look-back in hours, 1–720 (default 24). */
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 720 })
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(720)
   hours?: number;
 }
