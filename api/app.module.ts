@@ -25,6 +25,7 @@ import { SummariesModule } from './summaries/summaries.module';
 import { StatsModule } from './stats/stats.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { OpenAiModule } from './openai/openai.module';
+import { EmbeddingsModule } from './embeddings/embeddings.module';
 import { ToolsModule } from './tools/tools.module';
 import { UsersModule } from './users/users.module';
 import { WorkflowsModule } from './workflows/workflows.module';
@@ -55,6 +56,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     ApprovalsModule,
     ModelsModule,
     OpenAiModule,
+    EmbeddingsModule,
     WorkflowsModule,
     WebhooksModule,
     ToolsModule,

@@ -180,6 +180,47 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(1) @Max(3600)
   LOCAL_MODEL_MAX_QUEUE_WAIT_SECONDS = 60;
 
+  /** Elasticsearch (full-text search and the default vector store); `./dev` starts one and sets this. */
+  @IsOptional() @IsString()
+  ELASTICSEARCH_URL?: string;
+
+  /** Qdrant's REST URL: when set, vectors live in Qdrant instead of Elasticsearch. */
+  @IsOptional() @IsString()
+  QDRANT_URL?: string;
+
+  @IsOptional() @IsString()
+  QDRANT_API_KEY?: string;
+
+  /** `local`: the bundled ONNX sentence model (offline). `openai`: the OpenAI-compatible provider's /embeddings. */
+  @IsIn(['local', 'openai'])
+  EMBEDDING_PROVIDER: 'local' | 'openai' = 'local';
+
+  /** The local embedding model's folder (`./dev install` puts it there); relative paths are from the working directory. */
+  @IsString()
+  EMBEDDING_MODEL_PATH = '.tools/models/all-minilm-l6-v2-q';
+
+  /** ONNX Runtime threads of the local embedder: one leaves the second core to the rest of the stack. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(64)
+  EMBEDDING_THREADS = 1;
+
+  /** With EMBEDDING_PROVIDER=openai: the provider's embedding model and the length of its vectors. */
+  @IsString()
+  EMBEDDING_OPENAI_MODEL = 'text-embedding-3-small';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(8192)
+  EMBEDDING_OPENAI_DIMENSIONS = 1536;
+
+  /** How long embeddings stay cached in Redis by (model, sha256 of the text); 0 turns the cache off. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(365 * 24 * 3600)
+  EMBEDDING_CACHE_TTL_SECONDS = 30 * 24 * 3600;
+
+  /** POST /embeddings limits: inputs per request and characters per input (413 beyond). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(2048)
+  EMBEDDINGS_MAX_INPUTS = 128;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
+  EMBEDDINGS_MAX_INPUT_CHARS = 16_384;
+
   /** Stripe's API (stripe-mock locally: `./dev` points this at it). */
   @IsString()
   STRIPE_API_BASE = 'https://api.stripe.com';
@@ -234,7 +275,7 @@ function describe(errors: ValidationError[]): string[] {
 
 // Declared without a default, so absent from `new AppConfig()`'s own keys.
 const REQUIRED_KEYS = ['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'JWT_SECRET', 'DATA_ENCRYPTION_KEY'];
-const OPTIONAL_KEYS = ['TEMPORAL_UI_URL', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'OPENAI_COMPATIBLE_BASE_URL', 'OPENAI_API_KEY', 'OPENROUTER_API_KEY', 'ANTHROPIC_API_KEY'];
+const OPTIONAL_KEYS = ['TEMPORAL_UI_URL', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'OPENAI_COMPATIBLE_BASE_URL', 'OPENAI_API_KEY', 'OPENROUTER_API_KEY', 'ANTHROPIC_API_KEY', 'ELASTICSEARCH_URL', 'QDRANT_URL', 'QDRANT_API_KEY'];
 
 /** Validates the environment; throws one error naming every missing or invalid variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {

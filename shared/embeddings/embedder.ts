@@ -13,4 +13,6 @@ export interface EmbeddingResult {
   vectors: number[][];
   /** Tokens consumed, for usage accounting (OpenAI's usage.prompt_tokens). */
   tokens: number;
+  /** Tokens of each text, when the implementation knows them (the local model does; hosted providers report a total). */
+  tokensPerText?: number[];
 }

@@ -1,5 +1,17 @@
+import { Client } from '@elastic/elasticsearch';
 import { DriverException } from '@mikro-orm/core';
+import { createServer } from 'node:net';
 import { isDependencyDown } from './dependency-errors';
+
+/** A loopback port nothing listens on (it was free a moment ago). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 // Errors met while Postgres or Redis went away, as the drivers raised them (from the fault suite's logs).
 describe('isDependencyDown', () => {
@@ -19,4 +31,13 @@ describe('isDependencyDown', () => {
     ['a bug', new TypeError("Cannot read properties of undefined (reading 'id')")],
     ['a constraint violation', Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' })],
   ])('not %s', (_label, err) => expect(isDependencyDown(err)).toBe(false));
+
+  it('Elasticsearch or Qdrant unreachable, as their clients raise it', async () => {
+    const port = await closedPort();
+    const es = new Client({ node: `http://127.0.0.1:${port}`, maxRetries: 0, requestTimeout: 2000 });
+    expect(isDependencyDown(await es.info().catch((e: unknown) => e))).toBe(true);
+    // @qdrant/js-client-rest rejects with fetch's TypeError, the socket error as its cause.
+    expect(isDependencyDown(await fetch(`http://127.0.0.1:${port}/`).catch((e: unknown) => e))).toBe(true);
+    await es.close();
+  });
 });

@@ -1,7 +1,8 @@
+import { errors as elasticErrors } from '@elastic/elasticsearch';
 import { ConnectionException, DriverException } from '@mikro-orm/core';
 import { ServiceError } from '@temporalio/client';
 
-/** Seconds a client should wait before retrying when a dependency (Postgres, Redis, Temporal) is down. */
+/** Seconds a client should wait before retrying when a dependency (Postgres, Redis, Temporal, Elasticsearch, Qdrant) is down. */
 export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P03', '08006', '08001']);
@@ -18,6 +19,9 @@ const DOWN_MESSAGES = /(^|- )(Connection is closed\.|Stream isn't writeable|Conn
 export function isDependencyDown(err: unknown): boolean {
   if (err instanceof ConnectionException) return true;
   if (err instanceof ServiceError) return true;
+  // Elasticsearch's client: no connection, a timed-out request, or a cluster answering that it cannot serve.
+  if (err instanceof elasticErrors.ConnectionError || err instanceof elasticErrors.NoLivingConnectionsError || err instanceof elasticErrors.TimeoutError) return true;
+  if (err instanceof elasticErrors.ResponseError && (err.statusCode === 503 || err.statusCode === 429)) return true;
   const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown } | null;
   if (!e || typeof e !== 'object') return false;
   if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;

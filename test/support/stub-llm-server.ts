@@ -14,6 +14,9 @@ import type { AddressInfo } from 'node:net';
  *   tools-<name>    without a `tool` message yet: calls tool <name> (arguments = the last user message when it
  *                   is a JSON object, else {}) as OpenAI streams it (tool_calls deltas: index, id, name, the
  *                   arguments in pieces; finish_reason tool_calls); once the tool answered: "Tool <name> said: <result>"
+ * POST …/embeddings answers OpenAI's embeddings format: model `embed-<dims>` (e.g. embed-16) gives each input a
+ * deterministic, deliberately unnormalised vector of hashed words (texts sharing words point alike); `fail-429`
+ * and `fail-401` fail as above; usage counts one token per word.
  */
 export class StubLlmServer {
   private server?: Server;
@@ -35,7 +38,10 @@ export class StubLlmServer {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  readonly embeddingRequests: { model: string; input: string | string[]; encoding_format?: string }[] = [];
+
   private async handle(req: IncomingMessage, res: ServerResponse) {
+    if (req.method === 'POST' && req.url?.endsWith('/embeddings')) return this.embeddings(req, res);
     if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } }));
       return;
@@ -94,6 +100,29 @@ export class StubLlmServer {
     res.write(chunk({}, 'stop'));
     res.write(chunk({}, null, { prompt_tokens: 10, completion_tokens: words.length, total_tokens: 10 + words.length }));
     res.end('data: [DONE]\n\n');
+  }
+
+  private async embeddings(req: IncomingMessage, res: ServerResponse) {
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    const body = JSON.parse(raw) as { model: string; input: string | string[]; encoding_format?: string };
+    this.embeddingRequests.push(body);
+    if (body.model === 'fail-429' || body.model === 'fail-401') {
+      const status = body.model === 'fail-429' ? 429 : 401;
+      res.writeHead(status, { 'content-type': 'application/json', ...(status === 429 ? { 'retry-after': '7' } : {}) }).end(JSON.stringify({ error: { message: status === 429 ? 'rate limited' : 'bad key' } }));
+      return;
+    }
+    const dims = Number(/^embed-(\d+)$/.exec(body.model)?.[1] ?? 8);
+    const inputs = Array.isArray(body.input) ? body.input : [body.input];
+    let tokens = 0;
+    const data = inputs.map((text, index) => {
+      const words = text.toLowerCase().split(/\W+/).filter(Boolean);
+      tokens += words.length;
+      const embedding = new Array<number>(dims).fill(0.01);
+      for (const word of words) embedding[[...word].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1_000_003, 7) % dims] += 3;
+      return { object: 'embedding', index, embedding };
+    });
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } }));
   }
 
   private streamToolCall(res: ServerResponse, model: string, name: string, lastUser: string) {
