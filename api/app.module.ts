@@ -3,7 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { ConfigModule } from '../shared/config/config.module';
 import { PersistenceModule } from '../shared/persistence/persistence.module';
 import { RedisModule } from '../shared/redis/redis.module';
-import { SearchEngineModule } from '../shared/search/search-engine.module';
+import { SearchEngineModule } from './search/search-engine.module';
 import { TemporalClientModule } from '../temporal/temporal-client.module';
 import { ApprovalsModule } from './approvals/approvals.module';
 import { AdminModule } from './admin/admin.module';

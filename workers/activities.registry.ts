@@ -32,6 +32,10 @@ import type { AppConfig } from '../shared/config/app-config';
 import { mikroOrmConfig } from '../shared/persistence/mikro-orm.config';
 import { SecretBox } from '../shared/security/secret-box';
 import { createElasticsearchClient } from '../shared/search/elasticsearch';
+import { SearchVectorWriter } from '../shared/search/search-vectors';
+import { createEmbedder } from '../shared/embeddings/embedder.factory';
+import { createVectorStore } from '../shared/vectors/vector-store.factory';
+import { ElasticsearchVectorStore } from '../shared/vectors/elasticsearch-vector-store';
 import { createSearchIndexingActivities } from '../activities/search/search-indexing.activities';
 import { createSearchMaintenanceActivities } from '../activities/search/search-maintenance.activities';
 
@@ -47,6 +51,9 @@ export async function buildActivities(config: AppConfig) {
   const temporal = new Client({ connection: temporalConnection, namespace: config.TEMPORAL_NAMESPACE });
   // Indexer bulk writes may take longer than a search: a wider request timeout.
   const es = createElasticsearchClient(config.ELASTICSEARCH_URL, 60_000);
+  // Vectors for semantic/hybrid search: the configured embedder, Qdrant if QDRANT_URL is set, else Elasticsearch.
+  const vectorStore = config.QDRANT_URL ? createVectorStore(config) : new ElasticsearchVectorStore({ client: es });
+  const vectorWriter = new SearchVectorWriter(createEmbedder(config), vectorStore);
   const search = { orm, es, indexPrefix: config.SEARCH_INDEX_PREFIX };
   const activities = {
     ...createEmailActivities({ transport, from: config.MAIL_FROM }),
@@ -64,13 +71,13 @@ export async function buildActivities(config: AppConfig) {
     ...createSummarizeActivities({ orm, providers }),
     ...createEngineActivities({ orm, providers, http: new SafeHttpClient(DestinationPolicy.fromEnv(config.TOOL_HTTP_ALLOW_HOSTS)), defaultModel: defaultModelId(configuredProviderNames(config)) }),
     ...createUserExportActivities({ orm }),
-    ...createUserErasureActivities({ orm, redis, pseudonymKey: pseudonymKeyFrom(config.DATA_ENCRYPTION_KEY), anchorKey: anchorKeyFrom(config.DATA_ENCRYPTION_KEY), ...(config.SEARCH_ENGINE === 'elasticsearch' ? { search } : {}) }),
+    ...createUserErasureActivities({ orm, redis, pseudonymKey: pseudonymKeyFrom(config.DATA_ENCRYPTION_KEY), anchorKey: anchorKeyFrom(config.DATA_ENCRYPTION_KEY), ...(config.SEARCH_ENGINE === 'elasticsearch' ? { search: { ...search, vectors: vectorStore } } : {}) }),
     ...createToolRunActivities({ orm, redis, secrets: new SecretBox(config.DATA_ENCRYPTION_KEY), http: new SafeHttpClient(DestinationPolicy.fromEnv(config.TOOL_HTTP_ALLOW_HOSTS)) }),
     ...createAuditRecordActivities({ orm }),
     ...createAuditReportActivities({ orm }),
     ...createAuditRetentionActivities({ orm, retentionDays: config.AUDIT_RETENTION_DAYS, anchorKey: anchorKeyFrom(config.DATA_ENCRYPTION_KEY) }),
     ...createBillingCycleActivities({ orm, stripe: createStripe(config) }),
-    ...createSearchIndexingActivities(search),
+    ...createSearchIndexingActivities({ ...search, vectors: vectorWriter }),
     ...createSearchMaintenanceActivities(search),
     ...createWebhookActivities({ orm, secrets: new SecretBox(config.DATA_ENCRYPTION_KEY), http: new SafeHttpClient(DestinationPolicy.fromEnv(config.TOOL_HTTP_ALLOW_HOSTS)) }),
   };

@@ -2,7 +2,8 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Context } from '@temporalio/activity';
 import type Redis from 'ioredis';
 import type { Client } from '@elastic/elasticsearch';
-import { eraseUserFromSearchIndex } from '../search/search-erasure';
+import type { VectorStore } from '../../shared/vectors/vector-store';
+import { eraseUserFromSearchIndex, eraseUserVectors } from '../search/search-erasure';
 import { canonicalRedactedRow } from '../../shared/audit/audit-hash';
 import { redactionSeal, userPseudonym } from '../../shared/audit/audit-pii';
 import { AuditEvent, UserErasure, UserErasureStatus } from '../../shared/persistence/entities';
@@ -19,7 +20,7 @@ export interface UserErasureActivityDeps {
   /** Signs redaction seals (the audit anchor key). */
   anchorKey: Buffer;
   /** The search index (SEARCH_ENGINE=elasticsearch); absent: search runs on the Postgres rows erased here. */
-  search?: { es: Client; indexPrefix: string };
+  search?: { es: Client; indexPrefix: string; vectors?: VectorStore };
 }
 
 const AUDIT_BATCH = 200;
@@ -172,6 +173,7 @@ export function createUserErasureActivities(deps: UserErasureActivityDeps) {
       // Without Elasticsearch, search runs on Postgres full-text over the rows erased above.
       if (!deps.search) return { status: 'no search index configured' };
       const documents = await eraseUserFromSearchIndex(deps.search.es, deps.search.indexPrefix, input.userId);
+      if (deps.search.vectors) await eraseUserVectors(deps.search.vectors, input.userId);
       return { status: 'erased', documents };
     },
 

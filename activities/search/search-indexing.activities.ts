@@ -5,12 +5,15 @@ import { ensureSearchIndex } from '../../shared/search/elasticsearch';
 import { searchAlias, type SearchKind } from '../../shared/search/search-index';
 import type { IndexOutboxInput, IndexOutboxResult } from '../../workflows/search-indexer/search-indexer.contract';
 import { loadByIds, messageIdsOf } from './search-documents';
+import type { SearchVectorWriter } from '../../shared/search/search-vectors';
 import { bulkWrite, type DeleteOp, writeTargets } from './search-writer';
 
 export interface SearchIndexingDeps {
   orm: MikroORM;
   es: Client;
   indexPrefix: string;
+  /** Embeds messages and conversations into the vector store (semantic and hybrid search); absent: full-text only. */
+  vectors?: SearchVectorWriter;
 }
 
 interface OutboxRow {
@@ -49,6 +52,11 @@ export function createSearchIndexingActivities(deps: SearchIndexingDeps) {
     const { docs, deletes } = await documentsFor(em, byKind);
     const targets = await writeTargets(deps.es, deps.indexPrefix, alias);
     const written = await bulkWrite(deps.es, targets, docs, deletes, true);
+    // Before the rows are marked: a failed embedding retries the batch (the bulk above is idempotent).
+    if (deps.vectors) {
+      await deps.vectors.upsert(docs.map((d) => d.doc));
+      await deps.vectors.delete(deletes);
+    }
     const lag = await em.getConnection().execute<Array<{ lag_ms: string | null }>>(
       `with done as (update search_outbox set indexed_at = clock_timestamp() where id = any(?::bigint[]) returning indexed_at - created_at as lag)
        select (extract(epoch from max(lag)) * 1000)::bigint as lag_ms from done`,

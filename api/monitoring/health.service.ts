@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import type { Client as Elasticsearch } from '@elastic/elasticsearch';
 import Redis from 'ioredis';
-import { InjectElasticsearch } from '../../shared/search/search-engine.module';
+import { InjectElasticsearch } from '../search/search-engine.module';
 import { InjectRedis } from '../../shared/redis/redis.module';
 import { TemporalClient } from '../../temporal/temporal-client.module';
 import { ComponentHealthDto, HealthReportDto } from './dto/health.dto';

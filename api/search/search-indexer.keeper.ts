@@ -4,7 +4,7 @@ import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { Client } from '@elastic/elasticsearch';
 import { AppConfig } from '../../shared/config/app-config';
 import { ensureSearchIndex } from '../../shared/search/elasticsearch';
-import { InjectElasticsearch } from '../../shared/search/search-engine.module';
+import { InjectElasticsearch } from './search-engine.module';
 import { searchAlias } from '../../shared/search/search-index';
 import { TemporalClient } from '../../temporal/temporal-client.module';
 import { SEARCH_INDEXER_WORKFLOW, SEARCH_INDEXER_WORKFLOW_ID } from '../../workflows/search-indexer/search-indexer.contract';

@@ -3,7 +3,8 @@ import { AppConfig } from '../../shared/config/app-config';
 import { Permission } from '../../shared/domain/roles';
 import { isEngineUnavailable, isIndexMissing, isQueryRejected } from '../../shared/search/elasticsearch';
 import type { SearchEngine, SearchMode, SearchQuery, SearchResult, SearchScope } from '../../shared/search/search-engine';
-import { InjectSearchEngine } from '../../shared/search/search-engine.module';
+import { SemanticUnavailableError } from '../../shared/search/elasticsearch-search.engine';
+import { InjectSearchEngine } from './search-engine.module';
 import { DEFAULT_TENANT, type SearchKind } from '../../shared/search/search-index';
 import { hasPermission, Principal } from '../common/auth/principal';
 import { Problems } from '../common/problem/problem.exception';
@@ -77,7 +78,8 @@ export class SearchService {
     const hash = SearchCursor.queryHash({ scopeName, kinds, mode, limit, ...rest });
     const state = this.cursors.decode(cursor, hash);
     if (mode !== 'fulltext' && this.engine.name !== 'elasticsearch') throw Problems.badRequest(`mode ${mode} needs SEARCH_ENGINE=elasticsearch`, [{ field: 'mode', message: 'not available on this engine' }]);
-    if (mode !== 'fulltext') throw Problems.unavailable('Semantic search is not available: no embedder is configured', RETRY_AFTER_SECONDS);
+    // Vector payloads carry no dates (the store filters by terms only): refused rather than filtered after.
+    if (mode !== 'fulltext' && (dto.from || dto.to)) throw Problems.badRequest(`from/to are not supported in ${mode} mode`, [{ field: dto.from ? 'from' : 'to', message: 'full-text only' }]);
     const query: SearchQuery = {
       text: dto.query,
       kinds,
@@ -137,6 +139,10 @@ export class SearchService {
     } catch (err) {
       if (isIndexMissing(err)) return whenNoIndex;
       if (isEngineUnavailable(err)) throw Problems.unavailable('The search engine is unavailable', RETRY_AFTER_SECONDS);
+      if (err instanceof SemanticUnavailableError) {
+        this.log.warn({ err: err.message }, 'semantic search unavailable');
+        throw Problems.unavailable('Semantic search is unavailable (the embedder or the vector store failed)', RETRY_AFTER_SECONDS);
+      }
       if (isQueryRejected(err)) throw Problems.badRequest('The search engine refused this query: simplify it');
       throw err;
     }

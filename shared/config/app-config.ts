@@ -241,10 +241,6 @@ export class AppConfig {
   @IsIn(['elasticsearch', 'postgres'])
   SEARCH_ENGINE: 'elasticsearch' | 'postgres' = 'elasticsearch';
 
-  /** Elasticsearch HTTP endpoint (`./dev` starts one per stack and exports this). */
-  @IsString() @MinLength(1)
-  ELASTICSEARCH_URL = 'http://127.0.0.1:9200';
-
   /** Name prefix of the search indices and aliases (`<prefix>-search` → `<prefix>-search-v<n>`). */
   @Matches(/^[a-z][a-z0-9-]{0,40}$/)
   SEARCH_INDEX_PREFIX = 'gw';

@@ -3,7 +3,12 @@ import type { estypes } from '@elastic/elasticsearch';
 import { MARK_END, MARK_START, parseHighlight } from './highlight';
 import type { FacetBucket, Highlight, SearchEngine, SearchHit, SearchQuery, SearchResult, SearchScope, Suggestion } from './search-engine';
 import { FACET_FIELDS } from './search-engine';
-import { OWNED_KINDS, searchAlias, type SearchDocument, type SearchKind } from './search-index';
+import type { Embedder } from '../embeddings/embedder';
+import type { VectorHit, VectorStore } from '../vectors/vector-store';
+import { isIndexMissing } from './elasticsearch';
+import { reciprocalRankFusion } from './rrf';
+import { docId, OWNED_KINDS, searchAlias, type SearchDocument, type SearchKind } from './search-index';
+import { SEARCH_VECTOR_COLLECTION, vectorFilter } from './search-vectors';
 
 type Query = estypes.QueryDslQueryContainer;
 
@@ -83,6 +88,22 @@ function facetsOf(aggs: Record<string, estypes.AggregationsAggregate> | undefine
   return out;
 }
 
+/** Semantic and hybrid rank at most this many candidates per side (and page through the fused list). */
+export const SEMANTIC_WINDOW = 100;
+
+/** The embedder or the vector store failed: a dependency down (503), not a bad query. */
+export class SemanticUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`semantic search unavailable: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'SemanticUnavailableError';
+  }
+}
+
+export interface SemanticDeps {
+  embedder: Embedder;
+  vectors: VectorStore;
+}
+
 export class ElasticsearchSearchEngine implements SearchEngine {
   readonly name = 'elasticsearch' as const;
   private readonly index: string;
@@ -90,11 +111,62 @@ export class ElasticsearchSearchEngine implements SearchEngine {
   constructor(
     private readonly es: Client,
     prefix: string,
+    private readonly semantic?: SemanticDeps,
   ) {
     this.index = searchAlias(prefix);
   }
 
-  async search(scope: SearchScope, q: SearchQuery): Promise<SearchResult> {
+  search(scope: SearchScope, q: SearchQuery): Promise<SearchResult> {
+    return q.mode === 'fulltext' ? this.fulltext(scope, q) : this.byMeaning(scope, q);
+  }
+
+  /**
+   * semantic: kNN over the caller's own vectors (access filter inside the kNN clause). hybrid: that list and
+   * the BM25 list (same access filter) fused by reciprocal rank (k = 60); paging walks the fused window.
+   */
+  private async byMeaning(scope: SearchScope, q: SearchQuery): Promise<SearchResult> {
+    if (!this.semantic) throw new SemanticUnavailableError('no embedder configured');
+    const { embedder, vectors } = this.semantic;
+    const offset = Number(q.after?.[0] ?? 0);
+    let knn: VectorHit[];
+    try {
+      const [vector] = (await embedder.embed([q.text])).vectors;
+      knn = await vectors.search(SEARCH_VECTOR_COLLECTION, vector, { limit: SEMANTIC_WINDOW, filter: vectorFilter(scope, q.kinds, q.filters) });
+    } catch (err) {
+      if (isIndexMissing(err)) knn = [];
+      else throw new SemanticUnavailableError(err);
+    }
+    const lexical = q.mode === 'hybrid' ? await this.fulltext(scope, { ...q, limit: SEMANTIC_WINDOW, after: undefined, sort: 'relevance' }) : undefined;
+    const lexicalKeys = (lexical?.hits ?? []).map((h) => docId(h.kind, h.id));
+    const fused = q.mode === 'hybrid' ? reciprocalRankFusion([lexicalKeys, knn.map((h) => h.id)]) : knn.map((h) => ({ key: h.id, score: h.score }));
+    const page = fused.slice(offset, offset + q.limit);
+    const known = new Map((lexical?.hits ?? []).map((h) => [docId(h.kind, h.id), h]));
+    const missing = page.map((f) => f.key).filter((k) => !known.has(k));
+    if (missing.length) {
+      // The documents behind vector hits, fetched under the same access filter (never by id alone).
+      const res = await this.es.search<SearchDocument>({
+        index: this.index,
+        size: missing.length,
+        query: { bool: { filter: [accessFilter(scope), { ids: { values: missing } }] } },
+        highlight: { ...HIGHLIGHT, highlight_query: textQuery({ ...q, fuzzy: q.fuzzy }) },
+      });
+      for (const h of res.hits.hits) known.set(h._id!, toHit(h, null));
+    }
+    const hits = page.flatMap((f) => {
+      const hit = known.get(f.key);
+      return hit ? [{ ...hit, score: f.score }] : [];
+    });
+    return {
+      total: fused.length,
+      totalRelation: 'eq',
+      hits,
+      facets: lexical?.facets ?? {},
+      didYouMean: lexical?.didYouMean ?? null,
+      last: offset + q.limit < fused.length ? [offset + q.limit] : null,
+    };
+  }
+
+  private async fulltext(scope: SearchScope, q: SearchQuery): Promise<SearchResult> {
     const filter = filterClauses(scope, q);
     const firstPage = !q.after;
     const res = await this.es.search<SearchDocument>({

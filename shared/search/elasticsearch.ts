@@ -7,8 +7,11 @@ import { SEARCH_INDEX_BODY, searchAlias, searchIndexName } from './search-index'
  */
 export const SEARCH_REQUEST_TIMEOUT_MS = 10_000;
 
-export function createElasticsearchClient(url: string, requestTimeout = SEARCH_REQUEST_TIMEOUT_MS): Client {
-  return new Client({ node: url, requestTimeout, maxRetries: 1, compression: false });
+/** ELASTICSEARCH_URL (`./dev` exports it with SEARCH_ENGINE=elasticsearch), else a local node's default. */
+export const DEFAULT_ELASTICSEARCH_URL = 'http://127.0.0.1:9200';
+
+export function createElasticsearchClient(url: string | undefined, requestTimeout = SEARCH_REQUEST_TIMEOUT_MS): Client {
+  return new Client({ node: url ?? DEFAULT_ELASTICSEARCH_URL, requestTimeout, maxRetries: 1, compression: false });
 }
 
 /** Elasticsearch is down or overloaded (not a bad query): the caller answers 503 + Retry-After. */

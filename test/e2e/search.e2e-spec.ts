@@ -32,6 +32,7 @@ async function eventually<T>(probe: () => Promise<T>, ok: (v: T) => boolean, dea
 }
 
 interface Hit {
+  score?: number | null;
   kind: string;
   id: string;
   title: string;
@@ -41,6 +42,7 @@ interface Hit {
   highlights: { field: string; text: string; ranges: { start: number; end: number }[] }[];
 }
 interface Page {
+  mode?: string;
   items: Hit[];
   total: number;
   facets: Record<string, { value: string; count: number }[]>;
@@ -192,6 +194,51 @@ describeEs('search (Elasticsearch)', () => {
       // Bob's word is in the index, but not in anything Alice may see.
       expect((await search(alice.accessToken, '/messages', { query: typo(W.bobOnly), fuzzy: false })).didYouMean).toBeNull();
       expect((await search(bob.accessToken, '/messages', { query: typo(W.bobOnly), fuzzy: false })).didYouMean).toBe(W.bobOnly);
+    });
+  });
+
+  describe('semantic and hybrid (local embedder, vectors in Elasticsearch)', () => {
+    let cat: string;
+    let bobCat: string;
+    let cid: string;
+    beforeAll(async () => {
+      cid = await conversation(alice.accessToken, { title: 'pets' });
+      cat = await say(alice.accessToken, cid, 'The cat slept all afternoon curled up on the living-room carpet');
+      await say(alice.accessToken, cid, 'Quarterly revenue grew by twelve percent compared to last year');
+      await say(alice.accessToken, cid, 'Remember to renew the car insurance before the end of the month');
+      bobCat = await say(bob.accessToken, b1, 'My cat sleeps on the carpet all day long');
+    });
+
+    it('finds by meaning what full-text cannot, only among the caller\'s own vectors', async () => {
+      const query = 'a kitten napping on a rug';
+      expect((await search(alice.accessToken, '/messages', { query })).total).toBe(0);
+      const { value } = await eventually(() => search(alice.accessToken, '/semantic', { query }), (p) => p.items.length > 0 && p.items[0].id === cat);
+      expect(value).toMatchObject({ mode: 'semantic' });
+      expect(ids(value)).not.toContain(bobCat);
+      expect(value.items.every((h) => ['message', 'conversation'].includes(h.kind))).toBe(true);
+      const bobs = await eventually(() => search(bob.accessToken, '/semantic', { query }), (p) => p.items.length > 0);
+      expect(bobs.value.items[0].id).toBe(bobCat);
+      expect(ids(bobs.value)).not.toContain(cat);
+    });
+
+    it('fuses BM25 and kNN by reciprocal rank in hybrid mode', async () => {
+      const p = await search(alice.accessToken, '', { query: `${W.mountain} range`, mode: 'hybrid', kinds: ['message'] });
+      expect(p).toMatchObject({ mode: 'hybrid' });
+      // A document first in both lists scores 2/61 at most; everything below it less.
+      expect(p.items[0].score!).toBeLessThanOrEqual(2 / 61 + 1e-9);
+      expect(ids(p).slice(0, 3).sort()).toEqual([mMountain, mBudget, mAssistant].sort());
+      expect(p.items.find((h) => h.id === mMountain)!.highlights.length).toBeGreaterThan(0);
+      expect(ids(p)).not.toContain(mBob);
+      const semanticOnly = await search(alice.accessToken, '/semantic', { query: 'a kitten napping on a rug', mode: 'hybrid' });
+      expect(ids(semanticOnly)).toContain(cat);
+      expectProblem(await api('POST', '/search/semantic', { token: alice.accessToken, body: { query: 'x', from: new Date().toISOString() } }), 400);
+    });
+
+    it('drops a deleted message\'s vector', async () => {
+      expect((await api('DELETE', `/conversations/${cid}/messages/${cat}`, { token: alice.accessToken })).status).toBe(204);
+      await eventually(() => search(alice.accessToken, '/semantic', { query: 'a kitten napping on a rug' }), (p) => !ids(p).includes(cat));
+      const [{ n }] = await sql<{ n: string }>('select count(*) as n from messages where id = ? and deleted_at is not null', [cat]);
+      expect(Number(n)).toBe(1);
     });
   });
 
