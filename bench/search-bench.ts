@@ -38,19 +38,10 @@ function pct(values: number[], p: number): number {
 }
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
-// A fixed vocabulary: pronounceable made-up words, deterministic across runs.
+// A fixed vocabulary: pronounceable made-up words, deterministic across runs (syllable pairs are unique for n ≤ 6,400).
 function vocabulary(n: number): string[] {
-  const c = 'bcdfghklmnprstvz';
-  const v = 'aeiou';
-  const words: string[] = [];
-  let seed = 7;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed);
-  while (words.length < n) {
-    let w = '';
-    for (let i = 0; i < 3 + (rnd() % 2); i++) w += c[rnd() % c.length] + v[rnd() % v.length];
-    if (!words.includes(w)) words.push(w);
-  }
-  return words;
+  const syllables = [...'bcdfghklmnprstvz'].flatMap((c) => [...'aeiou'].map((v) => c + v));
+  return Array.from({ length: n }, (_, i) => syllables[i % 80] + syllables[Math.floor(i / 80) % 80] + syllables[(i * 7) % 80]);
 }
 const VOCAB = vocabulary(2000);
 
@@ -147,7 +138,8 @@ async function main() {
   // 3. Search latency through the API.
   const queries: string[] = [];
   let seed = 11;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed);
+  // xorshift32: deterministic query picks.
+  const rnd = () => ((seed ^= seed << 13), (seed ^= seed >>> 17), (seed ^= seed << 5), seed >>> 0);
   for (let i = 0; i < QUERIES; i++) {
     const w1 = VOCAB[rnd() % 300];
     queries.push(i % 2 ? `${w1} ${VOCAB[rnd() % 300]}` : w1);

@@ -37,10 +37,11 @@ export class PostgresSearchEngine implements SearchEngine {
     const tsq = () => `websearch_to_tsquery(${CFG}, ${p(q.text)})`;
     const f = q.filters;
     const parts: string[] = [];
+    // `extra` is evaluated (its bindings pushed) before the dates: keep that order in the text too.
     const common = (created: string, extra: string[]) => [
+      ...extra,
       ...(f.from ? [`${created} >= ${p(f.from)}`] : []),
       ...(f.to ? [`${created} <= ${p(f.to)}`] : []),
-      ...extra,
     ];
     const want = (k: SearchKind) => q.kinds.includes(k);
     const noExtras = !f.role && !f.model && !f.fileType && !f.conversationId && !f.folder && !f.tag;
