@@ -5,7 +5,7 @@ import { ensureSearchIndex } from '../../shared/search/elasticsearch';
 import { searchAlias, type SearchKind } from '../../shared/search/search-index';
 import type { IndexOutboxInput, IndexOutboxResult } from '../../workflows/search-indexer/search-indexer.contract';
 import { loadByIds, messageIdsOf } from './search-documents';
-import type { SearchVectorWriter } from '../../shared/search/search-vectors';
+import { type SearchVectorWriter, VECTOR_KINDS } from '../../shared/search/search-vectors';
 import { bulkWrite, type DeleteOp, writeTargets } from './search-writer';
 
 export interface SearchIndexingDeps {
@@ -24,18 +24,16 @@ interface OutboxRow {
 }
 
 const MAX_BATCHES_PER_CALL = 40;
+/** Texts embedded per round (~1 s of CPU for the local model on one thread). */
+const EMBED_BATCH = 64;
 const HEARTBEAT_MS = 5000;
 
 /** Drains the outbox: the current state of each changed row is loaded from Postgres and written (see search-indexer.contract). */
 export function createSearchIndexingActivities(deps: SearchIndexingDeps) {
   const alias = searchAlias(deps.indexPrefix);
 
-  async function drainOnce(batchSize: number): Promise<IndexOutboxResult> {
-    const em = deps.orm.em.fork();
-    const rows = await em
-      .getConnection()
-      .execute<OutboxRow[]>(`select id, kind, entity_id, version from search_outbox where indexed_at is null order by id limit ?`, [batchSize]);
-    if (!rows.length) return { events: 0, indexed: 0, deleted: 0, maxLagMs: 0 };
+  /** Pending outbox rows → documents to write and to delete (current Postgres state; conversations expand to their messages). */
+  async function resolve(em: EntityManager, rows: OutboxRow[]) {
     // Newest outbox version per document: a row gone from Postgres is deleted at its deletion's version.
     const byKind = new Map<SearchKind, Map<string, number>>();
     for (const r of rows) {
@@ -48,21 +46,50 @@ export function createSearchIndexingActivities(deps: SearchIndexingDeps) {
     const messages = byKind.get('message') ?? new Map<string, number>();
     for (const id of await messageIdsOf(em, conversations)) if (!messages.has(id)) messages.set(id, 0);
     if (messages.size) byKind.set('message', messages);
+    return documentsFor(em, byKind);
+  }
 
-    const { docs, deletes } = await documentsFor(em, byKind);
+  const idList = (rows: OutboxRow[]) => `{${rows.map((r) => r.id).join(',')}}`;
+
+  /** Full-text first: one bulk request, refreshed, then the rows are marked (commit → searchable ends here). */
+  async function drainOnce(batchSize: number): Promise<IndexOutboxResult> {
+    const em = deps.orm.em.fork();
+    const rows = await em
+      .getConnection()
+      .execute<OutboxRow[]>(`select id, kind, entity_id, version from search_outbox where indexed_at is null order by id limit ?`, [batchSize]);
+    if (!rows.length) return { events: 0, indexed: 0, deleted: 0, embedded: 0, maxLagMs: 0 };
+    const { docs, deletes } = await resolve(em, rows);
     const targets = await writeTargets(deps.es, deps.indexPrefix, alias);
     const written = await bulkWrite(deps.es, targets, docs, deletes, true);
-    // Before the rows are marked: a failed embedding retries the batch (the bulk above is idempotent).
-    if (deps.vectors) {
-      await deps.vectors.upsert(docs.map((d) => d.doc));
-      await deps.vectors.delete(deletes);
-    }
+    // Rows with no vector to make are done for the embedding phase too.
+    const embedKinds = deps.vectors ? `'{${VECTOR_KINDS.join(',')}}'::text[]` : `'{}'::text[]`;
     const lag = await em.getConnection().execute<Array<{ lag_ms: string | null }>>(
-      `with done as (update search_outbox set indexed_at = clock_timestamp() where id = any(?::bigint[]) returning indexed_at - created_at as lag)
+      `with done as (update search_outbox set indexed_at = clock_timestamp(),
+           embedded_at = case when kind = any(${embedKinds}) then null else clock_timestamp() end
+         where id = any(?::bigint[]) returning indexed_at - created_at as lag)
        select (extract(epoch from max(lag)) * 1000)::bigint as lag_ms from done`,
-      [`{${rows.map((r) => r.id).join(',')}}`],
+      [idList(rows)],
     );
-    return { events: rows.length, ...written, maxLagMs: Number(lag[0]?.lag_ms ?? 0) };
+    return { events: rows.length, ...written, embedded: 0, maxLagMs: Number(lag[0]?.lag_ms ?? 0) };
+  }
+
+  /**
+   * Vectors second, in small batches, so an embedding backlog (a bulk import) never delays full-text
+   * indexing. Rows are marked only after the vector store took the batch: a failure retries it.
+   */
+  async function embedOnce(batchSize: number): Promise<number> {
+    const vectors = deps.vectors;
+    if (!vectors) return 0;
+    const em = deps.orm.em.fork();
+    const rows = await em
+      .getConnection()
+      .execute<OutboxRow[]>(`select id, kind, entity_id, version from search_outbox where indexed_at is not null and embedded_at is null order by id limit ?`, [batchSize]);
+    if (!rows.length) return 0;
+    const { docs, deletes } = await resolve(em, rows);
+    await vectors.upsert(docs.map((d) => d.doc));
+    await vectors.delete(deletes);
+    await em.getConnection().execute(`update search_outbox set embedded_at = clock_timestamp() where id = any(?::bigint[])`, [idList(rows)]);
+    return rows.length;
   }
 
   async function documentsFor(em: EntityManager, byKind: Map<SearchKind, Map<string, number>>) {
@@ -93,7 +120,7 @@ export function createSearchIndexingActivities(deps: SearchIndexingDeps) {
     const heartbeat = setInterval(() => heartbeatIfActivity(), HEARTBEAT_MS);
     try {
       await conn.query('LISTEN search_outbox');
-      const pending = (await conn.query('select exists (select 1 from search_outbox where indexed_at is null) as p')) as { rows: Array<{ p: boolean }> };
+      const pending = (await conn.query('select exists (select 1 from search_outbox where indexed_at is null or embedded_at is null) as p')) as { rows: Array<{ p: boolean }> };
       if (pending.rows[0]?.p) return;
       const cancelled = cancellation();
       await Promise.race([woken, new Promise((r) => setTimeout(r, waitMs).unref()), cancelled]);
@@ -112,7 +139,7 @@ export function createSearchIndexingActivities(deps: SearchIndexingDeps) {
 
     /** Drains everything pending (bounded), else waits up to waitMs for new rows and drains those. */
     async indexSearchOutbox(input: IndexOutboxInput): Promise<IndexOutboxResult> {
-      const total: IndexOutboxResult = { events: 0, indexed: 0, deleted: 0, maxLagMs: 0 };
+      const total: IndexOutboxResult = { events: 0, indexed: 0, deleted: 0, embedded: 0, maxLagMs: 0 };
       const drainAll = async () => {
         for (let i = 0; i < MAX_BATCHES_PER_CALL; i++) {
           const r = await drainOnce(input.batchSize);
@@ -124,10 +151,25 @@ export function createSearchIndexingActivities(deps: SearchIndexingDeps) {
           if (r.events < input.batchSize) return;
         }
       };
-      await drainAll();
-      if (total.events === 0 && input.waitMs > 0) {
-        await waitForOutbox(input.waitMs);
+      // Full-text drained first; then embedding batches while no full-text work arrives (bounded per call).
+      const drainThenEmbed = async () => {
         await drainAll();
+        for (let i = 0; i < MAX_BATCHES_PER_CALL; i++) {
+          const embedded = await embedOnce(EMBED_BATCH);
+          total.embedded += embedded;
+          heartbeatIfActivity();
+          if (embedded < EMBED_BATCH) return;
+          const r = await drainOnce(input.batchSize);
+          total.events += r.events;
+          total.indexed += r.indexed;
+          total.deleted += r.deleted;
+          total.maxLagMs = Math.max(total.maxLagMs, r.maxLagMs);
+        }
+      };
+      await drainThenEmbed();
+      if (total.events === 0 && total.embedded === 0 && input.waitMs > 0) {
+        await waitForOutbox(input.waitMs);
+        await drainThenEmbed();
       }
       return total;
     },
@@ -137,7 +179,7 @@ export function createSearchIndexingActivities(deps: SearchIndexingDeps) {
       const res = await deps.orm.em
         .fork()
         .getConnection()
-        .execute<Array<{ n: string }>>(`with gone as (delete from search_outbox where indexed_at < now() - make_interval(secs => ?) returning 1) select count(*) as n from gone`, [input.keepSeconds]);
+        .execute<Array<{ n: string }>>(`with gone as (delete from search_outbox where indexed_at < now() - make_interval(secs => ?) and embedded_at is not null returning 1) select count(*) as n from gone`, [input.keepSeconds]);
       return Number(res[0]?.n ?? 0);
     },
   };

@@ -36,6 +36,8 @@ export interface IndexOutboxResult {
   events: number;
   indexed: number;
   deleted: number;
+  /** Outbox rows whose vectors were written (semantic search lags full-text by the embedding backlog). */
+  embedded: number;
   /** Largest commit → searchable time among the consumed rows. */
   maxLagMs: number;
 }

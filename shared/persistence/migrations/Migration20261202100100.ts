@@ -23,9 +23,12 @@ export class Migration20261202100100 extends Migration {
       "entity_id" uuid not null,
       "version" bigint not null,
       "created_at" timestamptz not null default clock_timestamp(),
-      "indexed_at" timestamptz null);`);
+      "indexed_at" timestamptz null,
+      "embedded_at" timestamptz null);`);
     this.addSql(`create index "search_outbox_pending_idx" on "search_outbox" ("id") where "indexed_at" is null;`);
     this.addSql(`create index "search_outbox_indexed_at_idx" on "search_outbox" ("indexed_at") where "indexed_at" is not null;`);
+    // Vectors are written after full-text (a backlog of embeddings never delays full-text indexing).
+    this.addSql(`create index "search_outbox_unembedded_idx" on "search_outbox" ("id") where "indexed_at" is not null and "embedded_at" is null;`);
     // Every change bumps the row's version from one sequence, so versions order all changes of all rows.
     this.addSql(`create function search_bump_version() returns trigger language plpgsql as $$
       begin new.search_version := nextval('search_version_seq'); return new; end $$;`);
