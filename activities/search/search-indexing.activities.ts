@@ -159,11 +159,8 @@ export function createSearchIndexingActivities(deps: SearchIndexingDeps) {
           total.embedded += embedded;
           heartbeatIfActivity();
           if (embedded < EMBED_BATCH) return;
-          const r = await drainOnce(input.batchSize);
-          total.events += r.events;
-          total.indexed += r.indexed;
-          total.deleted += r.deleted;
-          total.maxLagMs = Math.max(total.maxLagMs, r.maxLagMs);
+          // Full-text keeps priority: whatever arrived meanwhile is drained before the next embedding batch.
+          await drainAll();
         }
       };
       await drainThenEmbed();
