@@ -88,6 +88,9 @@ function facetsOf(aggs: Record<string, estypes.AggregationsAggregate> | undefine
   return out;
 }
 
+/** "Did you mean" is looked for when the first page has fewer hits than this. */
+export const DID_YOU_MEAN_BELOW = 3;
+
 /** Semantic and hybrid rank at most this many candidates per side (and page through the fused list). */
 export const SEMANTIC_WINDOW = 100;
 
@@ -178,13 +181,11 @@ export class ElasticsearchSearchEngine implements SearchEngine {
       ...(q.after ? { search_after: q.after as estypes.FieldValue[] } : {}),
       highlight: HIGHLIGHT,
       ...(q.facets ? { aggs: Object.fromEntries(FACET_FIELDS.map((f) => [f, { terms: { field: f, size: 20 } }])) } : {}),
-      ...(firstPage
-        ? { suggest: { didYouMean: { text: q.text, phrase: { field: 'content', size: 3, max_errors: 2, direct_generator: [{ field: 'content', suggest_mode: 'always', min_word_length: 3 }] } } } }
-        : {}),
     });
     const hits = res.hits.hits.slice(0, q.limit);
     const total = typeof res.hits.total === 'number' ? { value: res.hits.total, relation: 'eq' } : res.hits.total!;
-    const candidates = firstPage ? ((res.suggest?.didYouMean?.[0]?.options ?? []) as estypes.SearchPhraseSuggestOption[]).map((o) => o.text) : [];
+    // Spelling help only where it helps (few hits on the first page): the phrase suggester costs a request of its own.
+    const candidates = firstPage && total.value < DID_YOU_MEAN_BELOW ? await this.spellings(q.text) : [];
     return {
       total: total.value,
       totalRelation: total.relation === 'eq' ? 'eq' : 'gte',
@@ -193,6 +194,15 @@ export class ElasticsearchSearchEngine implements SearchEngine {
       didYouMean: await this.verifiedSuggestion(scope, q, candidates),
       last: res.hits.hits.length > q.limit ? (hits[hits.length - 1].sort ?? null) : null,
     };
+  }
+
+  private async spellings(text: string): Promise<string[]> {
+    const res = await this.es.search({
+      index: this.index,
+      size: 0,
+      suggest: { didYouMean: { text, phrase: { field: 'content', size: 3, max_errors: 2, direct_generator: [{ field: 'content', suggest_mode: 'always', min_word_length: 3 }] } } },
+    });
+    return ((res.suggest?.didYouMean?.[0]?.options ?? []) as estypes.SearchPhraseSuggestOption[]).map((o) => o.text);
   }
 
   /**
