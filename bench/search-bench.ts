@@ -21,6 +21,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { loadConfig } from '../shared/config/app-config';
 import { mikroOrmConfig } from '../shared/persistence/mikro-orm.config';
+import { createElasticsearchClient } from '../shared/search/elasticsearch';
+import { ElasticsearchSearchEngine } from '../shared/search/elasticsearch-search.engine';
 import { PostgresSearchEngine } from '../shared/search/postgres-search.engine';
 import { DEFAULT_TENANT } from '../shared/search/search-index';
 import { num } from './bench-args';
@@ -162,13 +164,28 @@ async function main() {
     else console.log(`search ${mode} (API, ${QUERIES} queries over ${MESSAGES} messages): p50 ${ms(pct(times, 50))}, p95 ${ms(pct(times, 95))}, mean hits ${Math.round(hits / QUERIES)}`);
   }
 
+  // 3b. The engine alone (no HTTP, auth, query log): Elasticsearch, fuzzy (the API's default) and exact.
+  const scope = { userId, role: 'member', tenantId: DEFAULT_TENANT, seeUsers: false, seeTools: false, seeAllTools: false };
+  const fulltext = (text: string, fuzzy: boolean) => ({ text, kinds: ['message' as const], filters: {}, sort: 'relevance' as const, limit: 20, fuzzy, facets: true, mode: 'fulltext' as const });
+  if (config.SEARCH_ENGINE === 'elasticsearch') {
+    const es = new ElasticsearchSearchEngine(createElasticsearchClient(config.ELASTICSEARCH_URL), config.SEARCH_INDEX_PREFIX);
+    for (const fuzzy of [true, false]) {
+      const times: number[] = [];
+      for (const query of queries) {
+        const t = performance.now();
+        await es.search(scope, fulltext(query, fuzzy));
+        times.push(performance.now() - t);
+      }
+      console.log(`search fulltext (Elasticsearch engine in-process, fuzzy=${fuzzy}): p50 ${ms(pct(times, 50))}, p95 ${ms(pct(times, 95))}`);
+    }
+  }
+
   // 4. The same queries on Postgres full-text (the fallback engine's code, in-process).
   const pg = new PostgresSearchEngine(() => orm.em.fork());
-  const scope = { userId, role: 'member', tenantId: DEFAULT_TENANT, seeUsers: false, seeTools: false, seeAllTools: false };
   const pgTimes: number[] = [];
   for (const query of queries) {
     const t = performance.now();
-    await pg.search(scope, { text: query, kinds: ['message'], filters: {}, sort: 'relevance', limit: 20, fuzzy: false, facets: true, mode: 'fulltext' });
+    await pg.search(scope, fulltext(query, false));
     pgTimes.push(performance.now() - t);
   }
   console.log(`search fulltext (Postgres websearch_to_tsquery + GIN, in-process): p50 ${ms(pct(pgTimes, 50))}, p95 ${ms(pct(pgTimes, 95))}`);
