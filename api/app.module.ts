@@ -15,6 +15,7 @@ import { ChatWsModule } from './chat-ws/chat-ws.module';
 import { AuthCoreModule } from './common/auth/auth-core.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { ConversationsModule } from './conversations/conversations.module';
+import { FilesModule } from './files/files.module';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { MailModule } from './mail/mail.module';
 import { MessagesModule } from './messages/messages.module';
@@ -48,6 +49,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     AdminModule,
     StatsModule,
     ConversationsModule,
+    FilesModule,
     MessagesModule,
     ChatModule,
     ChatWsModule,

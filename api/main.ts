@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import multipart from '@fastify/multipart';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppConfig, loadConfig } from '../shared/config/app-config';
@@ -31,6 +32,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   app.enableShutdownHooks();
   app.setGlobalPrefix(API_PREFIX);
   app.useGlobalPipes(createValidationPipe());
+  // POST /files/upload reads parts as streams (never buffered); busboy enforces the per-file size and count.
+  await app.register(multipart, {
+    limits: { fileSize: config.FILE_MAX_BYTES, files: config.FILE_MAX_PER_UPLOAD, parts: config.FILE_MAX_PER_UPLOAD + 20, fields: 20, fieldSize: 64 * 1024, headerPairs: 100 },
+  });
 
   const fastify = app.getHttpAdapter().getInstance();
   // Before init registers the routes: the problem filter answers 405 from this table.

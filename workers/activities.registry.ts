@@ -20,6 +20,10 @@ import { createUserErasureActivities } from '../activities/privacy/user-erasure.
 import { createUserExportActivities } from '../activities/privacy/user-export.activities';
 import { createWebhookActivities } from '../activities/webhooks/webhook.activities';
 import { createEngineActivities } from '../activities/engine/engine.activities';
+import { createFileIngestActivities } from '../activities/files/file-ingest.activities';
+import { createFileChunkIndexActivities } from '../activities/files/file-chunk-index.activities';
+import { fileChunkSemanticIndex } from '../shared/files/file-chunk-vectors';
+import { createFileStorage } from '../shared/files/file-storage.factory';
 import { configuredProviderNames } from '../shared/llm/provider.factory';
 import { defaultModelId } from '../shared/domain/model-registry';
 import { DestinationPolicy } from '../activities/tools/safe-http/destination-policy';
@@ -55,6 +59,8 @@ export async function buildActivities(config: AppConfig) {
   const vectorStore = config.QDRANT_URL ? createVectorStore(config) : new ElasticsearchVectorStore({ client: es });
   const vectorWriter = new SearchVectorWriter(createEmbedder(config), vectorStore);
   const search = { orm, es, indexPrefix: config.SEARCH_INDEX_PREFIX };
+  const fileStorage = createFileStorage(config);
+  const semantic = fileChunkSemanticIndex(config, redis);
   const activities = {
     ...createEmailActivities({ transport, from: config.MAIL_FROM }),
     ...createNotificationActivities({ orm, redis }),
@@ -66,12 +72,15 @@ export async function buildActivities(config: AppConfig) {
       handoff,
       streamRetentionSeconds: config.CHAT_STREAM_RETENTION_SECONDS,
       defaultMaxTokens: config.CHAT_DEFAULT_MAX_TOKENS,
+      semantic,
     }),
     ...createTurnSweeperActivities({ orm, redis, streamRetentionSeconds: config.CHAT_STREAM_RETENTION_SECONDS, workflowState: temporalWorkflowState(temporal) }),
     ...createSummarizeActivities({ orm, providers }),
     ...createEngineActivities({ orm, providers, http: new SafeHttpClient(DestinationPolicy.fromEnv(config.TOOL_HTTP_ALLOW_HOSTS)), defaultModel: defaultModelId(configuredProviderNames(config)) }),
-    ...createUserExportActivities({ orm }),
-    ...createUserErasureActivities({ orm, redis, pseudonymKey: pseudonymKeyFrom(config.DATA_ENCRYPTION_KEY), anchorKey: anchorKeyFrom(config.DATA_ENCRYPTION_KEY), ...(config.SEARCH_ENGINE === 'elasticsearch' ? { search: { ...search, vectors: vectorStore } } : {}) }),
+    ...createUserExportActivities({ orm, storage: fileStorage }),
+    ...createFileIngestActivities({ orm, storage: fileStorage }),
+    ...createFileChunkIndexActivities({ orm, semantic }),
+    ...createUserErasureActivities({ orm, redis, storage: fileStorage, vectors: semantic?.vectors, pseudonymKey: pseudonymKeyFrom(config.DATA_ENCRYPTION_KEY), anchorKey: anchorKeyFrom(config.DATA_ENCRYPTION_KEY), ...(config.SEARCH_ENGINE === 'elasticsearch' ? { search: { ...search, vectors: vectorStore } } : {}) }),
     ...createToolRunActivities({ orm, redis, secrets: new SecretBox(config.DATA_ENCRYPTION_KEY), http: new SafeHttpClient(DestinationPolicy.fromEnv(config.TOOL_HTTP_ALLOW_HOSTS)) }),
     ...createAuditRecordActivities({ orm }),
     ...createAuditReportActivities({ orm }),

@@ -12,6 +12,7 @@ export { toolRunWorkflow } from './tool-run/tool-run.workflow';
 export { userErasureWorkflow } from './user-erasure/user-erasure.workflow';
 export { userExportWorkflow } from './user-export/user-export.workflow';
 export { webhookDeliveryWorkflow } from './webhook-delivery/webhook-delivery.workflow';
+export { fileIngestWorkflow } from './file-ingest/file-ingest.workflow';
 export { turnSweeperWorkflow } from './turn-sweeper/turn-sweeper.workflow';
 export { searchIndexerWorkflow } from './search-indexer/search-indexer.workflow';
 export { searchReconcileWorkflow } from './search-reconcile/search-reconcile.workflow';

@@ -1,12 +1,14 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type Redis from 'ioredis';
-import { ChatTurn, Message, MessageRole, ToolRun, TurnStatus, UsageRecord } from '../../shared/persistence/entities';
+import { ChatTurn, Message, MessageRole, ToolRun, TurnStatus, UsageRecord, type MessageCitation } from '../../shared/persistence/entities';
 import type { TurnUsage } from '../../shared/streams/turn-events';
 import type { TurnDraft } from '../../shared/streams/turn-handoff';
 import { addUsd, CANCELLED_REPLY, DEFAULT_MAX_TOOL_STEPS, INTERNAL_TURN_PROBLEM, UNAVAILABLE_TURN_PROBLEM, type FinishTurnInput, type GenerateReplyInput, type GenerateReplyResult, type PlannedToolCall, type StepUsage, type ToolOutcome } from '../../workflows/chat-turn/chat-turn.contract';
 import { settleTurnBilling } from '../../shared/billing/turn-billing';
-import { loadTurnContext } from '../../shared/chat/turn-context';
+import { loadTurnContext, turnQuestion } from '../../shared/chat/turn-context';
+import { markCited } from '../../shared/chat/turn-grounding';
+import { retrieveChunks, type SemanticIndex } from '../../shared/files/chunk-retrieval';
 import { capReply } from '../../shared/chat/reply-cap';
 import { isDependencyDown } from '../../shared/errors/dependency-errors';
 import { costUsd } from '../../shared/chat/cost';
@@ -24,6 +26,8 @@ export interface ChatActivityDeps {
   handoff?: TurnHandoffWaiter;
   streamRetentionSeconds: number;
   defaultMaxTokens: number;
+  /** Vectors of attached files' chunks (absent: retrieval over files is lexical only). */
+  semantic?: SemanticIndex;
 }
 
 const HEARTBEAT_EVERY_MS = 1000;
@@ -36,6 +40,8 @@ interface Produced {
   inputTokens: number;
   outputTokens: number;
   finishReason: string;
+  /** The attached files' excerpts this reply was given. */
+  citations?: MessageCitation[];
 }
 
 /** How the activity fails for a provider error: retried here (short Retry-After) or handed to the client. */
@@ -116,7 +122,7 @@ async function cancellationArrives(ctx: Context): Promise<void> {
 
 export function createChatActivities(deps: ChatActivityDeps) {
   /** Records the outcome once: only the transition out of `running` wins. */
-  async function persist(turn: ChatTurn, status: TurnStatus, text: string | null, usage?: TurnUsage, error?: string) {
+  async function persist(turn: ChatTurn, status: TurnStatus, text: string | null, usage?: TurnUsage, error?: string, citations?: MessageCitation[]) {
     const em = deps.orm.em.fork();
     return em.transactional(async (tx) => {
       const messageId = text ? crypto.randomUUID() : null;
@@ -134,6 +140,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
           content: text!,
           turnId: turn.id,
           model: usage?.model ?? turn.model,
+          citations: citations?.length ? citations : null,
         });
       }
       if (usage) {
@@ -231,7 +238,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
           const content = msg?.content ?? '';
           if (await stream.hasTokens()) await stream.append({ type: 'reset', data: { attempt: ctx.info.attempt, reason: 'retry' } });
           if (content) stream.token(content);
-          await stream.append({ type: 'done', data: { messageId: result.assistantMessageId, content, finishReason: 'stop', usage } });
+          await stream.append({ type: 'done', data: { messageId: result.assistantMessageId, content, finishReason: 'stop', usage, ...(msg?.citations ? { citations: msg.citations } : {}) } });
         }
         return result;
       }
@@ -279,6 +286,12 @@ export function createChatActivities(deps: ChatActivityDeps) {
       }
 
       const offered = tools.size ? toolDefinitions(tools) : undefined;
+      // Files attached to the conversation: the excerpts relevant to the user's message, once per attempt.
+      const chunks = produced
+        ? []
+        : await retrieveChunks(em, deps.semantic, turn.conversation.id, () => turnQuestion(em, turn), {
+            onSemanticFailure: (err) => ctx.log.warn('semantic retrieval failed; lexical only', { error: err instanceof Error ? err.message : String(err) }),
+          });
       for (let i = startAt; i < candidates.length && !produced; i++) {
         const candidate = candidates[i];
         text = '';
@@ -290,7 +303,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
         // and the heartbeat timeout must not take that for a dead worker.
         const beat = setInterval(() => heartbeat(ctx, { chars: text.length, provider: candidate.provider }), HEARTBEAT_EVERY_MS);
         try {
-          const messages = await loadTurnContext(deps.orm.em.fork(), turn, candidate.contextTokens, maxTokens);
+          const { messages, citations } = await loadTurnContext(deps.orm.em.fork(), turn, candidate.contextTokens, maxTokens, chunks);
           for await (const ev of capReply(candidate.stream({ messages, maxTokens, temperature: input.temperature, tools: offered }, ctx.cancellationSignal), maxTokens, messages)) {
             if (ev.type === 'text') {
               if (!ev.delta) continue;
@@ -305,7 +318,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
               calls.push(ev.call);
             }
           }
-          produced = { text, candidate, inputTokens, outputTokens, finishReason };
+          produced = { text, candidate, inputTokens, outputTokens, finishReason, citations: markCited(citations, text) };
         } catch (err) {
           if (ctx.cancellationSignal.aborted) {
             const { won, current } = await persist(turn, TurnStatus.Cancelled, text);
@@ -340,9 +353,10 @@ export function createChatActivities(deps: ChatActivityDeps) {
       // Every token must be in the stream before the reply is recorded: a failed write fails this
       // attempt, and the retry resets and streams the reply again (the turn is still running).
       await stream.flush();
-      const { won, current } = await riding(ctx, () => persist(turn, TurnStatus.Completed, produced.text, usage));
+      const citations = produced.citations?.length ? produced.citations : undefined;
+      const { won, current } = await riding(ctx, () => persist(turn, TurnStatus.Completed, produced.text, usage, undefined, citations));
       if (!won) return (await recorded(turn.id)).result;
-      await stream.append({ type: 'done', data: { messageId: current.assistantMessageId!, content: produced.text, finishReason: produced.finishReason, usage } });
+      await stream.append({ type: 'done', data: { messageId: current.assistantMessageId!, content: produced.text, finishReason: produced.finishReason, usage, ...(citations ? { citations } : {}) } });
       return {
         assistantMessageId: current.assistantMessageId!,
         provider: usage.provider,

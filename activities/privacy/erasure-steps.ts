@@ -38,6 +38,8 @@ export const POSTGRES_ERASURE_STEPS: ErasureStep[] = [
   byUser('credit_grants', 'credit_grants'),
   { name: 'budgets', sql: `delete from budgets where scope_type = 'user' and scope_id = ?`, params: (u) => [u] },
   byUser('tool_runs', 'tool_runs'),
+  // Normally gone already (eraseUserFiles, with their bytes); chunks, shares and attachments go by cascade.
+  byUser('files', 'files', 'owner_id'),
   byUser('approvals', 'approvals', 'requester_id'),
   { name: 'approvals_decider', sql: 'update approvals set decided_by = ? where decided_by = ?', params: (u, s) => [s, u] },
   { name: 'workflow_definition_versions', sql: 'delete from workflow_definition_versions where definition_id in (select id from workflow_definitions where owner_id = ?)', params: (u) => [u] },

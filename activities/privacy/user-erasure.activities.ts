@@ -2,9 +2,11 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Context } from '@temporalio/activity';
 import type Redis from 'ioredis';
 import type { Client } from '@elastic/elasticsearch';
-import type { VectorStore } from '../../shared/vectors/vector-store';
 import { eraseUserFromSearchIndex, eraseUserVectors } from '../search/search-erasure';
 import { canonicalRedactedRow } from '../../shared/audit/audit-hash';
+import type { FileStorage } from '../../shared/files/file-storage';
+import { FILE_CHUNKS_COLLECTION } from '../../shared/files/chunk-retrieval';
+import type { VectorStore } from '../../shared/vectors/vector-store';
 import { redactionSeal, userPseudonym } from '../../shared/audit/audit-pii';
 import { AuditEvent, UserErasure, UserErasureStatus } from '../../shared/persistence/entities';
 import { turnStreamKey } from '../../shared/streams/turn-events';
@@ -15,6 +17,10 @@ import { POSTGRES_ERASURE_STEPS } from './erasure-steps';
 export interface UserErasureActivityDeps {
   orm: MikroORM;
   redis: Redis;
+  /** Uploaded files' bytes (keys under `<userId>/`). */
+  storage: FileStorage;
+  /** The vector store of file chunks, when one is configured. */
+  vectors?: VectorStore;
   /** HMAC key of user pseudonyms (pseudonymKeyFrom). */
   pseudonymKey: Buffer;
   /** Signs redaction seals (the audit anchor key). */
@@ -113,10 +119,22 @@ export function createUserErasureActivities(deps: UserErasureActivityDeps) {
       return { pseudonymised, v1Sealed };
     },
 
-    /** Generated files: the user's exports (ZIP chunks, pages) and audit report parts that name them. */
+    /**
+     * Uploaded files (rows with their chunks, shares and attachments, then every stored byte under the user's
+     * prefix: a retry after the rows went still removes the bytes), and generated files: the user's exports
+     * (ZIP chunks, pages) and audit report parts that name them.
+     */
     async eraseUserFiles(input: { userId: string }): Promise<Record<string, number>> {
       const em = deps.orm.em.fork();
       const conn = em.getConnection();
+      const [uploads] = await conn.execute<{ n: string; bytes: string | null; chunks: string }[]>(
+        'select count(*) as n, sum(size_bytes) as bytes, (select count(*) from file_chunks c join files f on f.id = c.file_id where f.owner_id = ?) as chunks from files where owner_id = ?',
+        [input.userId, input.userId],
+      );
+      await conn.execute('delete from files where owner_id = ?', [input.userId], 'run');
+      const storedObjects = await deps.storage.removePrefix(input.userId);
+      // The chunks' vectors carry only ids, but erasure leaves nothing keyed to the user.
+      await deps.vectors?.deleteByFilter(FILE_CHUNKS_COLLECTION, { ownerId: input.userId });
       const email = await userEmail(em, input.userId);
       const [chunks] = await conn.execute<{ n: string }[]>('select count(*) as n from user_export_chunks c join user_exports e on e.id = c.export_id where e.user_id = ?', [input.userId]);
       const [pages] = await conn.execute<{ n: string }[]>('select count(*) as n from user_export_pages p join user_exports e on e.id = p.export_id where e.user_id = ?', [input.userId]);
@@ -135,6 +153,10 @@ export function createUserErasureActivities(deps: UserErasureActivityDeps) {
         await conn.execute(`update audit_reports set status = 'failed', error = 'removed by a user erasure', processed = 0 where id = ?`, [report_id]);
       }
       return {
+        uploads: Number(uploads.n),
+        uploadBytes: Number(uploads.bytes ?? 0),
+        uploadChunks: Number(uploads.chunks),
+        storedObjects,
         exports: affected(exportsDeleted),
         exportChunks: Number(chunks.n),
         exportPages: Number(pages.n),

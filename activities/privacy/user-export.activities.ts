@@ -2,12 +2,16 @@ import { Readable } from 'node:stream';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Context } from '@temporalio/activity';
 import { ZipFile } from 'yazl';
+import type { FileStorage } from '../../shared/files/file-storage';
 import { UserExport, UserExportChunk, UserExportPage, UserExportStatus } from '../../shared/persistence/entities';
 import { USER_EXPORT_AREAS, USER_EXPORT_PAGE, type UserExportArea } from '../../workflows/user-export/user-export.contract';
 import { EXPORT_AREAS } from './export-areas';
+import { addUploadedFiles, UPLOADS_README } from './export-uploads';
 
 export interface UserExportActivityDeps {
   orm: MikroORM;
+  /** Uploaded files go into the ZIP too (files/<id>/<name>). */
+  storage: FileStorage;
 }
 
 /** ZIP bytes per stored chunk. */
@@ -25,6 +29,8 @@ function readme(exportId: string, userId: string, items: number): string {
     '',
     'Secrets are left out: password, API key, token and share-link hashes, MFA secrets, webhook secrets.',
     'audit-events.json lists the audited actions you took.',
+    '',
+    ...UPLOADS_README,
     '',
   ].join('\n');
 }
@@ -82,6 +88,8 @@ export function createUserExportActivities(deps: UserExportActivityDeps) {
       const zip = new ZipFile();
       zip.addBuffer(Buffer.from(readme(exp.id, exp.user.id, input.items)), 'README.txt');
       for (const area of USER_EXPORT_AREAS) zip.addReadStream(areaFile(exp.id, area), `${area}.json`);
+      // Read at zip time (not paged by the workflow): the workflow's history stays as it was before files existed.
+      await addUploadedFiles(zip, em.fork(), deps.storage, exp.user.id);
       zip.end();
 
       let size = 0;

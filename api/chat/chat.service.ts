@@ -18,6 +18,7 @@ import { CHAT_TURN_WORKFLOW, chatTurnWorkflowId, ChatTurnInput, type ChatTurnRes
 import { settleTurnBilling } from '../../shared/billing/turn-billing';
 import { BudgetService } from '../billing/budget.service';
 import { estimateTurnCostUsd } from '../../shared/policies/cost-estimate';
+import { hasAttachedFiles } from '../../shared/files/chunk-retrieval';
 import { PolicyService } from '../admin/policy.service';
 import { ToolsService } from '../tools/tools.service';
 import { hasPermission, type Principal } from '../common/auth/principal';
@@ -96,6 +97,8 @@ export class ChatService {
     }
     const tools = dto.tools?.length ? { tools: dto.tools, maxToolSteps: this.models.maxToolSteps } : {};
     const options = { maxTokens: dto.maxTokens, temperature: dto.temperature, ...tools };
+    // A conversation with attached files: retrieval runs in the worker, which then takes the whole turn.
+    const grounded = dto.conversationId ? await hasAttachedFiles(this.em, conversation.id) : false;
     const firstMessage = dto.conversationId ? undefined : dto.message;
     // The `turn` event, and (same round trip) the first provider call starting here: see FirstStepStreamer.
     const announce: TurnEvent = { type: 'turn', data: { turnId: turn.id, conversationId: conversation.id, userMessageId: userMessage.id, model } };
@@ -103,7 +106,7 @@ export class ChatService {
     // the turn and releases the hold (failUnstarted), or, if this process dies, the turn sweeper does.
     let streaming: boolean;
     try {
-      streaming = await this.firstStep.begin(turn, { ...options, firstMessage, upTo: userMessage.createdAt }, announce);
+      streaming = await this.firstStep.begin(turn, { ...options, firstMessage, grounded, upTo: userMessage.createdAt }, announce);
     } catch (err) {
       return this.failUnstarted(turn, err);
     }

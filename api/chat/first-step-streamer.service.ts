@@ -41,7 +41,7 @@ export interface FirstStepRequest {
  * first token does not wait for the workflow start, its first task and an activity dispatch.
  * The turn stays a workflow: its activity adopts the draft this leaves (recording reply and usage
  * once), or takes the turn over with a `reset` if this process dies (shared/streams/turn-handoff.ts).
- * Turns with tools, and the local model (one copy, loaded in the workers), always stream from the
+ * Turns with tools or attached files, and the local model (one copy, loaded in the workers), always stream from the
  * activity.
  */
 @Injectable()
@@ -91,7 +91,7 @@ export class FirstStepStreamer implements OnModuleInit, OnModuleDestroy {
    * trip and starts streaming its first step here. Returns false when the activity is to call the
    * provider. `turn.conversation` must be loaded.
    */
-  async begin(turn: ChatTurn, request: FirstStepRequest & { tools?: string[] }, announce: TurnEvent): Promise<boolean> {
+  async begin(turn: ChatTurn, request: FirstStepRequest & { tools?: string[]; grounded?: boolean }, announce: TurnEvent): Promise<boolean> {
     const candidate = this.candidateFor(turn, request);
     const key = turnStreamKey(turn.id);
     const multi = this.redis.multi().xadd(key, '*', ...encodeTurnEvent(announce)).expire(key, this.models.streamRetentionSeconds);
@@ -113,8 +113,8 @@ export class FirstStepStreamer implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The provider to call here, if the turn qualifies. */
-  private candidateFor(turn: ChatTurn, request: { tools?: string[] }): ReplyCandidate | undefined {
-    if (!this.settings.current.chatStreamFromApi || request.tools?.length) return undefined;
+  private candidateFor(turn: ChatTurn, request: { tools?: string[]; grounded?: boolean }): ReplyCandidate | undefined {
+    if (!this.settings.current.chatStreamFromApi || request.tools?.length || request.grounded) return undefined;
     const candidate = this.hostedCandidates(turn.model)[0];
     // A chain starting at the local model (or a provider not configured here) stays in the workers.
     return candidate && candidate.model === this.models.chainHead(turn.model)?.id ? candidate : undefined;

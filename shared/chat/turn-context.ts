@@ -1,14 +1,24 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ChatTurn, Message, MessageRole } from '../persistence/entities';
 import type { ChatMessage } from '../llm/provider.types';
+import type { MessageCitation } from '../persistence/entities';
+import type { RetrievedChunk } from '../files/chunk-retrieval';
 import { estimateTokens, fitContext } from './context-window';
+import { groundSystemPrompt } from './turn-grounding';
 
 /**
  * What a turn sends the model: earlier turns contribute their user and final assistant texts; this
  * turn's tool exchange (assistant tool calls, then tool results) follows the user's message whole,
- * since a provider refuses half of one. `turn.conversation` must be loaded.
+ * since a provider refuses half of one. Excerpts retrieved from attached files join the system prompt,
+ * within their share of the budget; `citations` says which. `turn.conversation` must be loaded.
  */
-export async function loadTurnContext(em: EntityManager, turn: ChatTurn, contextTokens: number, maxTokens: number): Promise<ChatMessage[]> {
+export async function loadTurnContext(
+  em: EntityManager,
+  turn: ChatTurn,
+  contextTokens: number,
+  maxTokens: number,
+  chunks: RetrievedChunk[] = [],
+): Promise<{ messages: ChatMessage[]; citations: MessageCitation[] }> {
   const userMessage = await em.findOneOrFail(Message, turn.userMessageId);
   const history = await historyUpTo(em, turn.conversation.id, userMessage.createdAt);
   const exchange: ChatMessage[] = (
@@ -17,7 +27,14 @@ export async function loadTurnContext(em: EntityManager, turn: ChatTurn, context
     m.role === MessageRole.Tool ? { role: 'tool', content: m.content, toolCallId: m.toolCallId ?? '' } : { role: 'assistant', content: m.content, toolCalls: m.toolCalls ?? undefined },
   );
   const exchangeTokens = exchange.reduce((n, m) => n + estimateTokens(m.content) + estimateTokens(JSON.stringify(m.toolCalls ?? '')), 0);
-  return [...fitContext(turn.conversation.systemPrompt, history, budget(contextTokens, maxTokens, exchangeTokens)), ...exchange];
+  const historyBudget = budget(contextTokens, maxTokens, exchangeTokens);
+  const { system, citations } = groundSystemPrompt(turn.conversation.systemPrompt, chunks, historyBudget);
+  return { messages: [...fitContext(system, history, historyBudget), ...exchange], citations };
+}
+
+/** The user's message of a turn: what retrieval over attached files looks for. */
+export async function turnQuestion(em: EntityManager, turn: ChatTurn): Promise<string> {
+  return (await em.findOneOrFail(Message, turn.userMessageId, { fields: ['content'] })).content;
 }
 
 /**

@@ -252,6 +252,34 @@ export class AppConfig {
   /** How often the reconciliation schedule compares Postgres and the index. */
   @Type(() => Number) @IsInt() @Min(10) @Max(86400)
   SEARCH_RECONCILE_EVERY_SECONDS = 3600;
+
+  /** The stack's data directory (`./dev` exports it); uploaded files live under `<DATA_DIR>/files` unless FILE_STORAGE_DIR says otherwise. */
+  @IsString() @MinLength(1)
+  DATA_DIR = '.data/dev';
+
+  /** Where uploaded files are kept: `local` (FILE_STORAGE_DIR) or `s3` (not built yet: refused at boot). */
+  @IsIn(['local'], { message: 'FILE_STORAGE must be "local" (an S3-compatible backend is not implemented yet)' })
+  FILE_STORAGE = 'local' as const;
+
+  /** Directory of the local file store; default `<DATA_DIR>/files`. */
+  @IsOptional() @IsString() @MinLength(1)
+  FILE_STORAGE_DIR?: string;
+
+  /** Largest file one upload may carry, in bytes (413 above it). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(10 * 1024 ** 3)
+  FILE_MAX_BYTES = 26_214_400;
+
+  /** Files one upload request may carry (413 above it). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  FILE_MAX_PER_UPLOAD = 10;
+
+  /** Bytes of files each user may keep (413 when an upload would go past it). */
+  @Type(() => Number) @IsInt() @Min(1)
+  FILE_USER_QUOTA_BYTES = 1_073_741_824;
+
+  /** Longest lifetime of a file share link, in seconds (default 30 days). */
+  @Type(() => Number) @IsInt() @Min(60)
+  FILE_SHARE_MAX_TTL_SECONDS = 2_592_000;
 }
 
 export class ConfigValidationError extends Error {
@@ -271,7 +299,7 @@ function describe(errors: ValidationError[]): string[] {
 
 // Declared without a default, so absent from `new AppConfig()`'s own keys.
 const REQUIRED_KEYS = ['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'JWT_SECRET', 'DATA_ENCRYPTION_KEY'];
-const OPTIONAL_KEYS = ['TEMPORAL_UI_URL', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'OPENAI_COMPATIBLE_BASE_URL', 'OPENAI_API_KEY', 'OPENROUTER_API_KEY', 'ANTHROPIC_API_KEY', 'ELASTICSEARCH_URL', 'QDRANT_URL', 'QDRANT_API_KEY'];
+const OPTIONAL_KEYS = ['FILE_STORAGE_DIR', 'TEMPORAL_UI_URL', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'OPENAI_COMPATIBLE_BASE_URL', 'OPENAI_API_KEY', 'OPENROUTER_API_KEY', 'ANTHROPIC_API_KEY', 'ELASTICSEARCH_URL', 'QDRANT_URL', 'QDRANT_API_KEY'];
 
 /** Validates the environment; throws one error naming every missing or invalid variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {

@@ -1,4 +1,6 @@
+import type Redis from 'ioredis';
 import type { AppConfig } from '../config/app-config';
+import { CachedEmbedder } from './cached-embedder';
 import type { Embedder } from './embedder';
 import { LocalEmbedder } from './local-embedder';
 import { OpenAiEmbedder } from './openai-embedder';
@@ -26,4 +28,11 @@ export function createEmbedder(config: EmbedderConfig): Embedder {
     });
   }
   return new LocalEmbedder({ modelPath: config.EMBEDDING_MODEL_PATH, threads: config.EMBEDDING_THREADS });
+}
+
+/** The configured embedder behind the Redis cache (unless EMBEDDING_CACHE_TTL_SECONDS=0): what the API and the workers use. */
+export function createCachedEmbedder(config: EmbedderConfig & Pick<AppConfig, 'EMBEDDING_CACHE_TTL_SECONDS'>, redis: Redis, onCacheError?: (err: unknown) => void): Embedder {
+  const embedder = createEmbedder(config);
+  if (config.EMBEDDING_CACHE_TTL_SECONDS === 0) return embedder;
+  return new CachedEmbedder(embedder, redis, { ttlSeconds: config.EMBEDDING_CACHE_TTL_SECONDS, onError: onCacheError });
 }

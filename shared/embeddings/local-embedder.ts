@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
+import { GenerationQueue } from '../llm/local/generation.queue';
 import { importEsm } from '../llm/local/import-esm';
 import type { Embedder, EmbeddingResult } from './embedder';
 
@@ -14,6 +15,10 @@ export interface LocalEmbedderOptions {
   /** ONNX Runtime intra-op threads: few, since the 2-core host also runs the API, workers and databases. */
   threads?: number;
   dimensions?: number;
+  /** Calls that run the model at once; more wait in arrival order, and beyond maxQueued are refused (429). */
+  concurrency?: number;
+  maxQueued?: number;
+  maxQueueWaitMs?: number;
 }
 
 interface LoadedModel {
@@ -34,6 +39,8 @@ export class LocalEmbedder implements Embedder {
   readonly maxTokens: number;
   private readonly batchSize: number;
   private readonly modelPath: string;
+  /** Bounds the CPU one process spends on embeddings: a burst of requests queues instead of starving the rest. */
+  private readonly queue: GenerationQueue;
 
   constructor(private readonly options: LocalEmbedderOptions) {
     this.modelPath = resolve(options.modelPath);
@@ -41,22 +48,28 @@ export class LocalEmbedder implements Embedder {
     this.dimensions = options.dimensions ?? 384;
     this.maxTokens = options.maxTokens ?? 256;
     this.batchSize = options.batchSize ?? 16;
+    this.queue = new GenerationQueue({ slots: options.concurrency ?? 2, maxQueued: options.maxQueued ?? 64, maxWaitMs: options.maxQueueWaitMs ?? 60_000 });
   }
 
   async embed(texts: string[]): Promise<EmbeddingResult> {
     if (texts.length === 0) return { vectors: [], tokens: 0 };
     const { tokenizer, model } = await this.load();
-    const vectors: number[][] = [];
-    const tokensPerText: number[] = [];
-    for (let start = 0; start < texts.length; start += this.batchSize) {
-      const batch = texts.slice(start, start + this.batchSize);
-      const inputs = tokenizer(batch, { padding: true, truncation: true, max_length: this.maxTokens });
-      const output = (await model(inputs)) as { last_hidden_state: Tensor };
-      const mask = inputs.attention_mask as Tensor;
-      tokensPerText.push(...rowSums(mask));
-      vectors.push(...meanPoolNormalized(output.last_hidden_state, mask));
+    const release = await this.queue.acquire();
+    try {
+      const vectors: number[][] = [];
+      const tokensPerText: number[] = [];
+      for (let start = 0; start < texts.length; start += this.batchSize) {
+        const batch = texts.slice(start, start + this.batchSize);
+        const inputs = tokenizer(batch, { padding: true, truncation: true, max_length: this.maxTokens });
+        const output = (await model(inputs)) as { last_hidden_state: Tensor };
+        const mask = inputs.attention_mask as Tensor;
+        tokensPerText.push(...rowSums(mask));
+        vectors.push(...meanPoolNormalized(output.last_hidden_state, mask));
+      }
+      return { vectors, tokens: tokensPerText.reduce((a, b) => a + b, 0), tokensPerText };
+    } finally {
+      release();
     }
-    return { vectors, tokens: tokensPerText.reduce((a, b) => a + b, 0), tokensPerText };
   }
 
   /** Tokens each text would use (after truncation), for input limits and usage without running the model. */

@@ -1,3 +1,4 @@
+import type { MessageCitation } from '../persistence/entities';
 /**
  * The token path of a chat turn: one Redis stream per turn (never Temporal history).
  * The activity appends; every API process relays it to SSE/WebSocket clients, and the
@@ -9,7 +10,7 @@ export type TurnEvent =
   /** A retry or a fallback restarts the text: clients drop what they have of this turn. */
   | { type: 'reset'; data: { attempt: number; reason: string } }
   | { type: 'tool'; data: Record<string, unknown> }
-  | { type: 'done'; data: { messageId: string; content?: string; finishReason: string; usage: TurnUsage } }
+  | { type: 'done'; data: { messageId: string; content?: string; finishReason: string; usage: TurnUsage; citations?: MessageCitation[] } }
   | { type: 'error'; data: { status: number; title: string; detail: string } }
   | { type: 'cancelled'; data: { messageId: string | null } };
 

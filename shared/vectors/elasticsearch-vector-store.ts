@@ -8,6 +8,11 @@ export interface ElasticsearchVectorStoreOptions {
   client?: Client;
   /** Index name prefix; one index per collection. */
   indexPrefix?: string;
+  /**
+   * `wait_for` (default): a write resolves once it is searchable (read-your-writes, at up to a refresh interval, 1 s,
+   * per call). `false`: resolve at once and let the next refresh expose it (bulk indexers that measure their own lag).
+   */
+  refresh?: 'wait_for' | false;
 }
 
 type StoredDoc = { id: string; vector: number[]; payload: Record<string, VectorPayloadValue> };
@@ -21,6 +26,7 @@ export class ElasticsearchVectorStore implements VectorStore {
   readonly engine = 'elasticsearch' as const;
   private readonly client: Client;
   private readonly prefix: string;
+  private readonly refresh: 'wait_for' | false;
   /** Dimensions of the collections this process has seen, to refuse a mismatched vector with a clear error. */
   private readonly dimensions = new Map<string, number>();
 
@@ -28,6 +34,7 @@ export class ElasticsearchVectorStore implements VectorStore {
     if (!options.client && !options.url) throw new Error('ElasticsearchVectorStore needs a url or a client');
     this.client = options.client ?? new Client({ node: options.url!, requestTimeout: 30_000, maxRetries: 1 });
     this.prefix = options.indexPrefix ?? 'gw-vectors-';
+    this.refresh = options.refresh ?? 'wait_for';
   }
 
   indexOf(collection: string): string {
@@ -75,8 +82,7 @@ export class ElasticsearchVectorStore implements VectorStore {
     assertPoints(points, this.dimensions.get(collection));
     if (points.length === 0) return;
     const operations = points.flatMap((p) => [{ index: { _index: index, _id: p.id } }, { id: p.id, vector: p.vector, payload: p.payload } satisfies StoredDoc]);
-    // wait_for: a point is searchable when upsert resolves (what indexers and their tests rely on), without forcing a refresh.
-    const result = await this.client.bulk({ operations, refresh: 'wait_for' });
+    const result = await this.client.bulk({ operations, refresh: this.refresh });
     if (result.errors) {
       const failed = result.items.find((item) => item.index?.error)?.index;
       throw new Error(`Elasticsearch refused point ${failed?._id}: ${failed?.error?.type} ${failed?.error?.reason}`);
@@ -86,7 +92,7 @@ export class ElasticsearchVectorStore implements VectorStore {
   async deleteByIds(collection: string, ids: string[]): Promise<void> {
     const index = this.indexOf(collection);
     if (ids.length === 0) return;
-    const result = await this.client.bulk({ operations: ids.map((id) => ({ delete: { _index: index, _id: id } })), refresh: 'wait_for' });
+    const result = await this.client.bulk({ operations: ids.map((id) => ({ delete: { _index: index, _id: id } })), refresh: this.refresh });
     // A missing point (or collection) is already deleted.
     const failed = result.items.find((item) => item.delete?.error && item.delete.status !== 404)?.delete;
     if (failed) throw new Error(`Elasticsearch could not delete ${failed._id}: ${failed.error?.type} ${failed.error?.reason}`);
@@ -98,12 +104,12 @@ export class ElasticsearchVectorStore implements VectorStore {
     if (filterMatchesNothing(filter)) return;
     if (Object.keys(filter).length === 0) throw new VectorStoreInputError('deleteByFilter needs at least one condition');
     // The project's Elasticsearch (core modules only) has no _delete_by_query (the reindex module): find the matching
-    // ids a page at a time and delete them in bulk; each bulk waits for a refresh, so the next page starts afresh.
+    // ids a page at a time and delete them in bulk, waiting for the refresh so the next page starts afresh.
     for (let page = 0; page < 10_000; page++) {
       const found = await this.client.search({ index, size: 1000, _source: false, query: { bool: { filter: termsOf(filter) } }, ignore_unavailable: true });
       const ids = found.hits.hits.map((hit) => hit._id!);
       if (ids.length === 0) return;
-      await this.deleteByIds(collection, ids);
+      await this.client.bulk({ operations: ids.map((id) => ({ delete: { _index: index, _id: id } })), refresh: 'wait_for' });
     }
     throw new Error(`deleteByFilter on ${collection} did not finish`);
   }

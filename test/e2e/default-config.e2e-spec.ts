@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { api } from '../support/api-client';
 import { uniqueEmail } from '../support/accounts';
+import { ingested, pdfOf, uploadFiles } from '../support/file-uploads';
 import { openSse, visibleText } from '../support/sse-client';
 import { ChatWsClient, wsVisibleText } from '../support/ws-client';
 import { DEFAULT_SETTINGS } from '../../api/admin/runtime-settings.service';
@@ -124,5 +125,24 @@ describe('the default configuration, as `./dev up` serves it (no key, no stub)',
     } finally {
       await client.close();
     }
+  }, TURN_TIMEOUT_MS);
+
+  it('a chat over an uploaded PDF answers from it and cites it (local model, local embeddings)', async () => {
+    const pdf = await pdfOf(['Visitor guide. The door code of the Zephyr lab is 4471. Visitors sign in at the front desk.', 'The cafeteria opens at seven.']);
+    const up = await uploadFiles(token, [{ name: 'visitor-guide.pdf', data: pdf, type: 'application/pdf' }], apiUrl);
+    expect(up.status).toBe(201);
+    const fileId = up.body.items[0].id;
+    expect(await ingested(token, fileId, apiUrl)).toMatchObject({ status: 'ready' });
+    const conv = await api('POST', '/conversations', { apiUrl, token, body: { title: 'Visitor questions' } });
+    expect((await api('POST', `/conversations/${conv.body.id}/files`, { apiUrl, token, body: { fileId } })).status).toBe(201);
+
+    const session = await openSse('/chat/stream', { apiUrl, token, body: { conversationId: conv.body.id, message: 'What is the door code of the Zephyr lab?', maxTokens: 48 } });
+    const events = await session.events;
+    const done = events[events.length - 1];
+    expect(done.event).toBe('done');
+    const text = visibleText(events);
+    expect({ text, code: /4471/.test(text) }).toEqual({ text, code: true });
+    expect(done.data.citations[0]).toMatchObject({ n: 1, fileId, fileName: 'visitor-guide.pdf', chunk: 0 });
+    await expectUsageRecorded(events[0].data.turnId);
   }, TURN_TIMEOUT_MS);
 });

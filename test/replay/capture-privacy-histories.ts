@@ -19,6 +19,7 @@ import { userErasureWorkflow, userExportWorkflow } from '../../workflows';
 import { userErasureWorkflowId } from '../../workflows/user-erasure/user-erasure.contract';
 import { USER_EXPORT_PAGE, userExportWorkflowId } from '../../workflows/user-export/user-export.contract';
 import { openStores } from '../support/chat-turn-fixtures';
+import { tempFileStorage } from '../support/file-storage';
 import { createExportRow, seedPrivacyUser, stackKeys } from '../support/privacy-fixtures';
 import { localTemporal, workflowsPath } from '../support/temporal-env';
 import { saveHistory } from './history-json';
@@ -39,8 +40,8 @@ async function main() {
     taskQueue,
     workflowsPath,
     activities: {
-      ...createUserExportActivities({ orm: stores.orm }),
-      ...createUserErasureActivities({ orm: stores.orm, redis: stores.redis, ...keys }),
+      ...createUserExportActivities({ orm: stores.orm, storage: tempFileStorage() }),
+      ...createUserErasureActivities({ orm: stores.orm, redis: stores.redis, storage: tempFileStorage(), ...keys }),
       ...createAuditRecordActivities({ orm: stores.orm }),
     },
   });

@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
  *                   pace, for the benchmarks)
  *   fail-429        answers 429 with Retry-After
  *   fail-401        answers 401
+ *   cite            answers from the first file excerpt in the system prompt ("[1] From …"): "[1] says: <its
+ *                   first line>"; "No excerpt." without one (a reply that cites, for chat over files)
  *   tools-<name>    without a `tool` message yet: calls tool <name> (arguments = the last user message when it
  *                   is a JSON object, else {}) as OpenAI streams it (tool_calls deltas: index, id, name, the
  *                   arguments in pieces; finish_reason tool_calls); once the tool answered: "Tool <name> said: <result>"
@@ -65,7 +67,7 @@ export class StubLlmServer {
     if (toolName && !toolAnswer) return this.streamToolCall(res, model, toolName, lastUser);
     const slow = /^slow-(\d+)$/.exec(model);
     const paced = /^paced-(\d+)-(\d+)$/.exec(model);
-    const reply = toolName ? `Tool ${toolName} said: ${toolAnswer!.content}` : `You said: ${lastUser}`;
+    const reply = toolName ? `Tool ${toolName} said: ${toolAnswer!.content}` : model === 'cite' ? citingReply(body.messages) : `You said: ${lastUser}`;
     const words = slow || paced ? Array.from({ length: 40 }, (_, i) => `w${i}`) : reply.split(' ');
     const delay = slow ? Number(slow[1]) : paced ? Number(paced[2]) : 0;
     const firstDelay = paced ? Number(paced[1]) : 0;
@@ -144,6 +146,12 @@ export class StubLlmServer {
     res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', model, choices: [], usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 } })}\n\n`);
     res.end('data: [DONE]\n\n');
   }
+}
+
+function citingReply(messages: WireMessage[]): string {
+  const system = messages.find((m) => m.role === 'system')?.content ?? '';
+  const excerpt = /\[1\] From [^\n]*\n([^\n]*)/.exec(system)?.[1];
+  return excerpt ? `[1] says: ${excerpt.trim()}` : 'No excerpt.';
 }
 
 interface WireMessage {

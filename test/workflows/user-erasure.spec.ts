@@ -12,6 +12,7 @@ import { turnStreamKey } from '../../shared/streams/turn-events';
 import { userErasureWorkflow } from '../../workflows';
 import { userErasureReportQuery, userErasureWorkflowId } from '../../workflows/user-erasure/user-erasure.contract';
 import { openStores } from '../support/chat-turn-fixtures';
+import { tempFileStorage } from '../support/file-storage';
 import { sql } from '../support/db';
 import { createExportRow, seedPrivacyUser, SeededPrivacyUser, stackKeys } from '../support/privacy-fixtures';
 import { localTemporal, workflowsPath } from '../support/temporal-env';
@@ -55,7 +56,7 @@ describe('userErasure workflow', () => {
       connection: env.nativeConnection,
       taskQueue,
       workflowsPath,
-      activities: { ...createUserErasureActivities({ orm, redis, ...keys }), ...createAuditRecordActivities({ orm }) },
+      activities: { ...createUserErasureActivities({ orm, redis, storage: tempFileStorage(), ...keys }), ...createAuditRecordActivities({ orm }) },
     });
     running = worker.run();
     alice = await seedPrivacyUser(orm, redis, { tag: 'erase-alice', extraMessages: 3 });

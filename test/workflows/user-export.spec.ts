@@ -9,6 +9,7 @@ import { turnStreamKey } from '../../shared/streams/turn-events';
 import { userExportWorkflow } from '../../workflows';
 import { USER_EXPORT_AREAS, USER_EXPORT_PAGE, userExportProgressQuery, userExportWorkflowId } from '../../workflows/user-export/user-export.contract';
 import { openStores } from '../support/chat-turn-fixtures';
+import { tempFileStorage } from '../support/file-storage';
 import { createExportRow, exportZip, seedPrivacyUser, SeededPrivacyUser } from '../support/privacy-fixtures';
 import { localTemporal, workflowsPath } from '../support/temporal-env';
 import { unzipText } from '../support/zip-reader';
@@ -28,7 +29,7 @@ describe('userExport workflow', () => {
   beforeAll(async () => {
     ({ orm, redis, close: closeStores } = await openStores());
     env = await localTemporal();
-    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: createUserExportActivities({ orm }) });
+    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: createUserExportActivities({ orm, storage: tempFileStorage() }) });
     running = worker.run();
     // More messages than one page holds, so the messages area is read in two keyset pages.
     alice = await seedPrivacyUser(orm, redis, { tag: 'export-alice', extraMessages: USER_EXPORT_PAGE + 8 });

@@ -1,10 +1,24 @@
-import type { Message, MessageVersion } from '../../../shared/persistence/entities';
+import type { Message, MessageCitation, MessageVersion } from '../../../shared/persistence/entities';
 
 export class ReactionDto {
   emoji: string;
   count: number;
   /** Whether the caller is one of the reactors. */
   mine: boolean;
+}
+
+export class CitationDto implements MessageCitation {
+  /** The number the reply cites it by: [n]. */
+  n: number;
+  fileId: string;
+  fileName: string;
+  /** The chunk's ordinal in the file. */
+  chunk: number;
+  /** Character range of the chunk in the file's extracted text. */
+  startOffset: number;
+  endOffset: number;
+  /** Whether the reply's text refers to [n]. */
+  cited: boolean;
 }
 
 export class MessageDto {
@@ -23,6 +37,8 @@ export class MessageDto {
   toolCalls?: { id: string; name: string; arguments: string }[];
   /** A tool message: the call it answers. */
   toolCallId?: string;
+  /** A reply grounded in the conversation's attached files: the excerpts it was given, numbered as cited ("[n]"). */
+  citations?: CitationDto[];
   pinned: boolean;
   /** 1 for an unedited message; earlier texts are under /versions. */
   version: number;
@@ -41,6 +57,7 @@ export class MessageDto {
       model: m.model,
       ...(m.toolCalls ? { toolCalls: m.toolCalls } : {}),
       ...(m.toolCallId ? { toolCallId: m.toolCallId } : {}),
+      ...(m.citations ? { citations: m.citations } : {}),
       pinned: m.pinned,
       version: m.version,
       reactions,

@@ -31,6 +31,7 @@ import { RetainedUsageRecord, UserErasure } from './user-erasure.entity';
 import { UserExport, UserExportChunk, UserExportPage } from './user-export.entity';
 import { WorkflowDefinition, WorkflowDefinitionVersion } from './workflow-definition.entity';
 import { WebhookDelivery, WebhookEndpoint } from './webhook.entity';
+import { ConversationFile, FileChunk, FileShare, StoredFile } from './file.entity';
 
 export * from './api-key.entity';
 export * from './approval.entity';
@@ -65,6 +66,7 @@ export * from './tool-run.entity';
 export * from './tool-secret.entity';
 export * from './workflow-definition.entity';
 export * from './webhook.entity';
+export * from './file.entity';
 
 /** Every entity; MikroORM is configured with this list (no folder scanning). */
-export const ENTITIES = [User, Role, Team, TeamMember, Policy, SystemConfigVersion, Session, RefreshToken, ApiKey, OneTimeToken, MfaRecoveryCode, UserIdentity, Conversation, Message, MessageVersion, MessageReaction, ConversationShare, ChatTurn, UsageRecord, ReadReceipt, Tool, ToolVersion, ToolRun, ToolSecret, AuditEvent, AuditChainHead, AuditReport, AuditReportPart, WorkflowDefinition, WorkflowDefinitionVersion, Notification, NotificationPreference, Approval, Budget, BudgetPeriod, BudgetReservation, BudgetAlert, CreditGrant, CreditConsumption, BillingCustomer, BillingObject, StripeProcessedEvent, BillingPeriodReport, UserExport, UserExportPage, UserExportChunk, UserErasure, RetainedUsageRecord, WebhookEndpoint, WebhookDelivery];
+export const ENTITIES = [User, Role, Team, TeamMember, Policy, SystemConfigVersion, Session, RefreshToken, ApiKey, OneTimeToken, MfaRecoveryCode, UserIdentity, Conversation, Message, MessageVersion, MessageReaction, ConversationShare, ChatTurn, UsageRecord, ReadReceipt, Tool, ToolVersion, ToolRun, ToolSecret, AuditEvent, AuditChainHead, AuditReport, AuditReportPart, WorkflowDefinition, WorkflowDefinitionVersion, Notification, NotificationPreference, Approval, Budget, BudgetPeriod, BudgetReservation, BudgetAlert, CreditGrant, CreditConsumption, BillingCustomer, BillingObject, StripeProcessedEvent, BillingPeriodReport, UserExport, UserExportPage, UserExportChunk, UserErasure, RetainedUsageRecord, WebhookEndpoint, WebhookDelivery, StoredFile, FileChunk, FileShare, ConversationFile];

@@ -17,11 +17,26 @@ export interface StoredToolCall {
   arguments: string;
 }
 
+/**
+ * An excerpt of an attached file a grounded reply was given, numbered as the model saw it ("[n]");
+ * `cited` when the reply refers to that number.
+ */
+export interface MessageCitation {
+  n: number;
+  fileId: string;
+  fileName: string;
+  /** The chunk's ordinal in the file and its character range in the extracted text. */
+  chunk: number;
+  startOffset: number;
+  endOffset: number;
+  cited: boolean;
+}
+
 /** Markdown text, stored as written: the API never renders it to HTML. */
 @Entity({ tableName: 'messages' })
 @Index({ properties: ['conversation', 'createdAt'] })
 export class Message {
-  [OptionalProps]?: 'author' | 'parentId' | 'turnId' | 'model' | 'toolCalls' | 'toolCallId' | 'pinned' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt';
+  [OptionalProps]?: 'author' | 'parentId' | 'turnId' | 'model' | 'toolCalls' | 'toolCallId' | 'citations' | 'pinned' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -58,6 +73,10 @@ export class Message {
   /** A tool message: the call it answers. */
   @Property({ type: 'string', length: 100, nullable: true })
   toolCallId: string | null = null;
+
+  /** An assistant reply grounded in the conversation's files: the excerpts it was given. */
+  @Property({ type: 'json', nullable: true })
+  citations: MessageCitation[] | null = null;
 
   @Property({ type: 'boolean' })
   pinned = false;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { EmbeddingModelMissingError, LocalEmbedder } from '../../../shared/embeddings/local-embedder';
+import { ProviderError } from '../../../shared/llm/provider.error';
 
 // The real model `./dev install` puts in place (all-MiniLM-L6-v2, int8 ONNX): nothing mocked, nothing downloaded.
 const modelPath = process.env.EMBEDDING_MODEL_PATH ?? join(__dirname, '../../../.tools/models/all-minilm-l6-v2-q');
@@ -36,6 +37,16 @@ describe('LocalEmbedder on the bundled ONNX model', () => {
     expect(vectors[0]).toHaveLength(384);
     expect(tokens).toBe(embedder.maxTokens);
     expect(await embedder.countTokens(['hello world', long])).toEqual([4, embedder.maxTokens]);
+  });
+
+  it('runs at most `concurrency` calls at once and refuses beyond its queue as a retryable rate limit', async () => {
+    const busy = new LocalEmbedder({ modelPath, threads: 1, concurrency: 1, maxQueued: 1 });
+    const texts = Array.from({ length: 32 }, (_, i) => `sentence ${i} about queues and fairness`);
+    const calls = [busy.embed(texts), busy.embed(texts), busy.embed(texts)].map((p) => p.then((r) => r.vectors.length, (e: unknown) => e));
+    const [first, second, third] = await Promise.all(calls);
+    expect([first, second]).toEqual([32, 32]);
+    expect(third).toBeInstanceOf(ProviderError);
+    expect(third).toMatchObject({ kind: 'rate_limited', retryable: true, retryAfterSeconds: expect.any(Number) });
   });
 
   it('answers an empty batch without loading anything and reports a missing model clearly', async () => {
