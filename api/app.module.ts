@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { ConfigModule } from '../shared/config/config.module';
 import { PersistenceModule } from '../shared/persistence/persistence.module';
 import { RedisModule } from '../shared/redis/redis.module';
+import { SearchEngineModule } from './search/search-engine.module';
 import { TemporalClientModule } from '../temporal/temporal-client.module';
 import { ApprovalsModule } from './approvals/approvals.module';
 import { AdminModule } from './admin/admin.module';
@@ -20,6 +21,7 @@ import { MailModule } from './mail/mail.module';
 import { MessagesModule } from './messages/messages.module';
 import { ModelsModule } from './models/models.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
+import { SearchModule } from './search/search.module';
 import { SummariesModule } from './summaries/summaries.module';
 import { StatsModule } from './stats/stats.module';
 import { NotificationsModule } from './notifications/notifications.module';
@@ -36,6 +38,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     LoggingModule,
     PersistenceModule,
     RedisModule,
+    SearchEngineModule,
     TemporalClientModule,
     AuthCoreModule,
     AuditModule,
@@ -60,6 +63,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     WebhooksModule,
     ToolsModule,
     BillingModule,
+    SearchModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
 })

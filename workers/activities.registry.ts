@@ -35,6 +35,13 @@ import { createStripe } from '../shared/billing/stripe-client';
 import type { AppConfig } from '../shared/config/app-config';
 import { mikroOrmConfig } from '../shared/persistence/mikro-orm.config';
 import { SecretBox } from '../shared/security/secret-box';
+import { createElasticsearchClient } from '../shared/search/elasticsearch';
+import { SearchVectorWriter } from '../shared/search/search-vectors';
+import { createEmbedder } from '../shared/embeddings/embedder.factory';
+import { createVectorStore } from '../shared/vectors/vector-store.factory';
+import { ElasticsearchVectorStore } from '../shared/vectors/elasticsearch-vector-store';
+import { createSearchIndexingActivities } from '../activities/search/search-indexing.activities';
+import { createSearchMaintenanceActivities } from '../activities/search/search-maintenance.activities';
 
 /** Every activity implementation, built over this process's dependencies; `close` releases them. */
 export async function buildActivities(config: AppConfig) {
@@ -46,6 +53,12 @@ export async function buildActivities(config: AppConfig) {
   // The turn sweeper asks Temporal whether a turn's workflow exists (a client beside the worker's connection).
   const temporalConnection = boundedTemporalConnection(config.TEMPORAL_ADDRESS);
   const temporal = new Client({ connection: temporalConnection, namespace: config.TEMPORAL_NAMESPACE });
+  // Indexer bulk writes may take longer than a search: a wider request timeout.
+  const es = createElasticsearchClient(config.ELASTICSEARCH_URL, 60_000);
+  // Vectors for semantic/hybrid search: the configured embedder, Qdrant if QDRANT_URL is set, else Elasticsearch.
+  const vectorStore = config.QDRANT_URL ? createVectorStore(config) : new ElasticsearchVectorStore({ client: es });
+  const vectorWriter = new SearchVectorWriter(createEmbedder(config), vectorStore);
+  const search = { orm, es, indexPrefix: config.SEARCH_INDEX_PREFIX };
   const fileStorage = createFileStorage(config);
   const semantic = fileChunkSemanticIndex(config, redis);
   const activities = {
@@ -67,17 +80,20 @@ export async function buildActivities(config: AppConfig) {
     ...createUserExportActivities({ orm, storage: fileStorage }),
     ...createFileIngestActivities({ orm, storage: fileStorage }),
     ...createFileChunkIndexActivities({ orm, semantic }),
-    ...createUserErasureActivities({ orm, redis, storage: fileStorage, vectors: semantic?.vectors, pseudonymKey: pseudonymKeyFrom(config.DATA_ENCRYPTION_KEY), anchorKey: anchorKeyFrom(config.DATA_ENCRYPTION_KEY) }),
+    ...createUserErasureActivities({ orm, redis, storage: fileStorage, vectors: semantic?.vectors, pseudonymKey: pseudonymKeyFrom(config.DATA_ENCRYPTION_KEY), anchorKey: anchorKeyFrom(config.DATA_ENCRYPTION_KEY), ...(config.SEARCH_ENGINE === 'elasticsearch' ? { search: { ...search, vectors: vectorStore } } : {}) }),
     ...createToolRunActivities({ orm, redis, secrets: new SecretBox(config.DATA_ENCRYPTION_KEY), http: new SafeHttpClient(DestinationPolicy.fromEnv(config.TOOL_HTTP_ALLOW_HOSTS)) }),
     ...createAuditRecordActivities({ orm }),
     ...createAuditReportActivities({ orm }),
     ...createAuditRetentionActivities({ orm, retentionDays: config.AUDIT_RETENTION_DAYS, anchorKey: anchorKeyFrom(config.DATA_ENCRYPTION_KEY) }),
     ...createBillingCycleActivities({ orm, stripe: createStripe(config) }),
+    ...createSearchIndexingActivities({ ...search, vectors: vectorWriter }),
+    ...createSearchMaintenanceActivities(search),
     ...createWebhookActivities({ orm, secrets: new SecretBox(config.DATA_ENCRYPTION_KEY), http: new SafeHttpClient(DestinationPolicy.fromEnv(config.TOOL_HTTP_ALLOW_HOSTS)) }),
   };
   const close = async () => {
     transport.close();
     handoff.close();
+    await es.close().catch(() => undefined);
     await temporalConnection.close().catch(() => undefined);
     redis.disconnect();
     await orm.close(true);

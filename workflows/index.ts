@@ -14,3 +14,6 @@ export { userExportWorkflow } from './user-export/user-export.workflow';
 export { webhookDeliveryWorkflow } from './webhook-delivery/webhook-delivery.workflow';
 export { fileIngestWorkflow } from './file-ingest/file-ingest.workflow';
 export { turnSweeperWorkflow } from './turn-sweeper/turn-sweeper.workflow';
+export { searchIndexerWorkflow } from './search-indexer/search-indexer.workflow';
+export { searchReconcileWorkflow } from './search-reconcile/search-reconcile.workflow';
+export { searchReindexWorkflow } from './search-reindex/search-reindex.workflow';

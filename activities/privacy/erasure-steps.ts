@@ -45,6 +45,7 @@ export const POSTGRES_ERASURE_STEPS: ErasureStep[] = [
   { name: 'workflow_definition_versions', sql: 'delete from workflow_definition_versions where definition_id in (select id from workflow_definitions where owner_id = ?)', params: (u) => [u] },
   byUser('workflow_definitions', 'workflow_definitions', 'owner_id'),
   byUser('team_members', 'team_members'),
+  byUser('search_queries', 'search_queries'),
   { ...byUser('billing_customers', 'billing_customers'), onlyIfTable: 'billing_customers' },
   { name: 'system_config_versions', sql: 'update system_config_versions set changed_by = ? where changed_by = ?', params: (u, s) => [s, u] },
   { name: 'users', sql: 'delete from users where id = ?', params: (u) => [u] },

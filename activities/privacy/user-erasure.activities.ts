@@ -1,6 +1,8 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Context } from '@temporalio/activity';
 import type Redis from 'ioredis';
+import type { Client } from '@elastic/elasticsearch';
+import { eraseUserFromSearchIndex, eraseUserVectors } from '../search/search-erasure';
 import { canonicalRedactedRow } from '../../shared/audit/audit-hash';
 import type { FileStorage } from '../../shared/files/file-storage';
 import { FILE_CHUNKS_COLLECTION } from '../../shared/files/chunk-retrieval';
@@ -23,6 +25,8 @@ export interface UserErasureActivityDeps {
   pseudonymKey: Buffer;
   /** Signs redaction seals (the audit anchor key). */
   anchorKey: Buffer;
+  /** The search index (SEARCH_ENGINE=elasticsearch); absent: search runs on the Postgres rows erased here. */
+  search?: { es: Client; indexPrefix: string; vectors?: VectorStore };
 }
 
 const AUDIT_BATCH = 200;
@@ -187,9 +191,12 @@ export function createUserErasureActivities(deps: UserErasureActivityDeps) {
       });
     },
 
-    async eraseSearchIndexes(_input: { userId: string }): Promise<{ status: string }> {
-      // Search runs on Postgres full-text over the rows erased above; Elasticsearch/Qdrant are not wired in yet.
-      return { status: 'no search index configured' };
+    async eraseSearchIndexes(input: { userId: string }): Promise<{ status: string; documents?: number }> {
+      // Without Elasticsearch, search runs on Postgres full-text over the rows erased above.
+      if (!deps.search) return { status: 'no search index configured' };
+      const documents = await eraseUserFromSearchIndex(deps.search.es, deps.search.indexPrefix, input.userId);
+      if (deps.search.vectors) await eraseUserVectors(deps.search.vectors, input.userId);
+      return { status: 'erased', documents };
     },
 
     async finishUserErasure(input: { subject: string; report: UserErasureReport }): Promise<{ completedAt: string }> {

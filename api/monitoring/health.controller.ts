@@ -18,7 +18,7 @@ function send(reply: FastifyReply, body: HealthReportDto): HealthReportDto {
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 
-  /** Postgres, Redis and Temporal. */
+  /** Postgres, Redis, Temporal and (SEARCH_ENGINE=elasticsearch) Elasticsearch. */
   @Get()
   async overall(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReportDto> {
     return send(reply, await this.health.overall());
@@ -43,6 +43,12 @@ export class HealthController {
   @Get('temporal')
   async temporal(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReportDto> {
     return send(reply, report([await this.health.temporalServer()]));
+  }
+
+  /** Elasticsearch (SEARCH_ENGINE=elasticsearch); with the Postgres engine, Postgres. */
+  @Get('search')
+  async search(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReportDto> {
+    return send(reply, report([await (this.health.searchEngine() ?? this.health.database())]));
   }
 
   /** Each configured LLM provider (the local model file; hosted APIs probed with their key). */

@@ -1,6 +1,8 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import type { Client as Elasticsearch } from '@elastic/elasticsearch';
 import Redis from 'ioredis';
+import { InjectElasticsearch } from '../search/search-engine.module';
 import { InjectRedis } from '../../shared/redis/redis.module';
 import { TemporalClient } from '../../temporal/temporal-client.module';
 import { ComponentHealthDto, HealthReportDto } from './dto/health.dto';
@@ -28,6 +30,7 @@ export class HealthService {
     @InjectRedis() private readonly redis: Redis,
     private readonly temporal: TemporalClient,
     private readonly providerHealth: ProviderHealthService,
+    @InjectElasticsearch() private readonly es: Elasticsearch | null,
   ) {}
 
   database() {
@@ -42,13 +45,24 @@ export class HealthService {
     return timed('temporal', () => this.temporal.connection.workflowService.getSystemInfo({}));
   }
 
+  /** Elasticsearch when it is the search engine (null with SEARCH_ENGINE=postgres: Postgres serves search). */
+  searchEngine(): Promise<ComponentHealthDto> | null {
+    const es = this.es;
+    if (!es) return null;
+    return timed('elasticsearch', async () => {
+      const health = await es.cluster.health({ timeout: '1s' }, { requestTimeout: 2000, maxRetries: 0 });
+      if (health.status === 'red') throw new Error('cluster status red');
+    });
+  }
+
   /** The configured LLM providers (not part of the overall status: a gateway with one provider down still serves). */
   providers(): Promise<ComponentHealthDto[]> {
     return this.providerHealth.check();
   }
 
   async overall(): Promise<HealthReportDto> {
-    const components = await Promise.all([this.database(), this.cache(), this.temporalServer()]);
+    const search = this.searchEngine();
+    const components = await Promise.all([this.database(), this.cache(), this.temporalServer(), ...(search ? [search] : [])]);
     return report(components);
   }
 }

@@ -241,6 +241,22 @@ export class AppConfig {
   @Matches(/^(monthly|\d+\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?))$/)
   BILLING_CYCLE_INTERVAL = 'monthly';
 
+  /** Search engine: Elasticsearch (full-text, fuzzy, suggestions, vectors) or Postgres full-text (a light stack). */
+  @IsIn(['elasticsearch', 'postgres'])
+  SEARCH_ENGINE: 'elasticsearch' | 'postgres' = 'elasticsearch';
+
+  /** Name prefix of the search indices and aliases (`<prefix>-search` → `<prefix>-search-v<n>`). */
+  @Matches(/^[a-z][a-z0-9-]{0,40}$/)
+  SEARCH_INDEX_PREFIX = 'gw';
+
+  /** Trending shows a query only once this many distinct users issued it (never one user's private text). */
+  @Type(() => Number) @IsInt() @Min(2) @Max(1000)
+  SEARCH_TRENDING_MIN_USERS = 3;
+
+  /** How often the reconciliation schedule compares Postgres and the index. */
+  @Type(() => Number) @IsInt() @Min(10) @Max(86400)
+  SEARCH_RECONCILE_EVERY_SECONDS = 3600;
+
   /** The stack's data directory (`./dev` exports it); uploaded files live under `<DATA_DIR>/files` unless FILE_STORAGE_DIR says otherwise. */
   @IsString() @MinLength(1)
   DATA_DIR = '.data/dev';

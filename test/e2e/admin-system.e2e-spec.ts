@@ -12,7 +12,7 @@ describe('admin: system', () => {
   it('reports health, cheap process and queue figures, and the effective config with secrets redacted', async () => {
     const health = await api('GET', '/admin/system/health', { token: admin });
     expect(health.status).toBe(200);
-    expect(health.body.components.map((c: { name: string }) => c.name)).toEqual(['postgres', 'redis', 'temporal']);
+    expect(health.body.components.map((c: { name: string }) => c.name)).toEqual(['postgres', 'redis', 'temporal', ...(process.env.SEARCH_ENGINE === 'postgres' ? [] : ['elasticsearch'])]);
 
     const metrics = await api('GET', '/admin/system/metrics', { token: admin });
     expect(metrics.body.process.uptimeSeconds).toBeGreaterThan(0);

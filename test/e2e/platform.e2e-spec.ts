@@ -3,17 +3,18 @@ import { uniqueEmail } from '../support/accounts';
 import { waitForEmail } from '../support/mailbox';
 
 describe('platform', () => {
-  it('reports Postgres, Redis and Temporal as up', async () => {
+  it('reports Postgres, Redis, Temporal (and Elasticsearch when it is the search engine) as up', async () => {
     const res = await api('GET', '/monitoring/health');
     expect(res.status).toBe(200);
     expect(res.body.components.map((c: { name: string; status: string }) => [c.name, c.status])).toEqual([
       ['postgres', 'up'],
       ['redis', 'up'],
       ['temporal', 'up'],
+      ...(process.env.SEARCH_ENGINE === 'postgres' ? [] : [['elasticsearch', 'up']]),
     ]);
   });
 
-  it.each(['database', 'cache', 'temporal'])('reports %s health on its own', async (part) => {
+  it.each(['database', 'cache', 'temporal', 'search'])('reports %s health on its own', async (part) => {
     const res = await api('GET', `/monitoring/health/${part}`);
     expect(res.status).toBe(200);
     expect(res.body.components).toHaveLength(1);

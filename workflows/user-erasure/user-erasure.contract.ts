@@ -20,7 +20,7 @@ export interface UserErasureReport {
     audit?: Record<string, number>;
     files?: Record<string, number>;
     postgres?: Record<string, number>;
-    search?: { status: string };
+    search?: { status: string; documents?: number };
   };
   /** Kept for accounting, detached from the person. */
   retained?: Record<string, number>;

@@ -1,5 +1,5 @@
 export class ComponentHealthDto {
-  /** postgres, redis, temporal or a provider name. */
+  /** postgres, redis, temporal, elasticsearch or a provider name. */
   name: string;
   status: 'up' | 'down';
   latencyMs: number;
