@@ -22,7 +22,6 @@ import { createWebhookActivities } from '../activities/webhooks/webhook.activiti
 import { createEngineActivities } from '../activities/engine/engine.activities';
 import { createFileIngestActivities } from '../activities/files/file-ingest.activities';
 import { createFileChunkIndexActivities } from '../activities/files/file-chunk-index.activities';
-import { fileChunkSemanticIndex } from '../shared/files/file-chunk-vectors';
 import { createFileStorage } from '../shared/files/file-storage.factory';
 import { configuredProviderNames } from '../shared/llm/provider.factory';
 import { defaultModelId } from '../shared/domain/model-registry';
@@ -57,10 +56,14 @@ export async function buildActivities(config: AppConfig) {
   const es = createElasticsearchClient(config.ELASTICSEARCH_URL, 60_000);
   // Vectors for semantic/hybrid search: the configured embedder, Qdrant if QDRANT_URL is set, else Elasticsearch.
   const vectorStore = config.QDRANT_URL ? createVectorStore(config) : new ElasticsearchVectorStore({ client: es });
-  const vectorWriter = new SearchVectorWriter(createEmbedder(config), vectorStore);
+  // One embedder per process (the local model loads once, lazily), for search documents and file chunks.
+  // No Redis cache here: indexed texts are nearly all distinct, and their vectors would only fill Redis.
+  const embedder = createEmbedder(config);
+  const vectorWriter = new SearchVectorWriter(embedder, vectorStore);
   const search = { orm, es, indexPrefix: config.SEARCH_INDEX_PREFIX };
   const fileStorage = createFileStorage(config);
-  const semantic = fileChunkSemanticIndex(config, redis);
+  // Without a vector engine (SEARCH_ENGINE=postgres and no Qdrant) chat over files retrieves lexically only.
+  const semantic = config.SEARCH_ENGINE === 'postgres' && !config.QDRANT_URL ? undefined : { embedder, vectors: vectorStore };
   const activities = {
     ...createEmailActivities({ transport, from: config.MAIL_FROM }),
     ...createNotificationActivities({ orm, redis }),

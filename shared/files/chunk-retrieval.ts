@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Embedder } from '../embeddings/embedder';
 import type { VectorStore } from '../vectors/vector-store';
-import { reciprocalRankFusion } from '../search/rank-fusion';
+import { reciprocalRankFusion } from '../search/rrf';
 
 /** The vector collection of file chunks; payload: ownerId, fileId, ordinal. */
 export const FILE_CHUNKS_COLLECTION = 'file-chunks';
@@ -68,7 +68,7 @@ export async function retrieveChunks(
     lexicalRanking(em, fileIds, query, depth),
     semantic ? semanticRanking(semantic, files[0].owner_id, fileIds, query, depth).catch((err: unknown) => (options.onSemanticFailure?.(err), [])) : [],
   ]);
-  let keys = reciprocalRankFusion([lexical, vector]).slice(0, limit).map((f) => f.id);
+  let keys = reciprocalRankFusion([lexical, vector]).slice(0, limit).map((f) => f.key);
   if (!keys.length) keys = await openingChunks(em, fileIds, limit);
   return loadChunks(em, files, keys);
 }
