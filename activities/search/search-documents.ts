@@ -18,6 +18,8 @@ type Row = Record<string, unknown>;
 const iso = (v: unknown) => new Date(v as string).toISOString();
 const str = (v: unknown) => (v == null ? null : String(v));
 const DEFAULT_TITLE = 'New conversation';
+/** Characters of a file's extracted text that go into its search document (chat retrieval reads every chunk). */
+const FILE_TEXT_CAP = 30_000;
 // The highlighter's markers (see shared/search/highlight.ts): never part of indexed text.
 const HIGHLIGHT_MARKS = new RegExp(`[${MARK_START}${MARK_END}]`, 'g');
 
@@ -101,6 +103,28 @@ const LOADERS: Partial<Record<SearchKind, KindLoader>> = {
       ownerId: str(r.owner_id),
       title: String(r.name),
       content: String(r.description ?? ''),
+      createdAt: iso(r.created_at),
+      updatedAt: iso(r.updated_at),
+      suggest: { input: [String(r.name)], contexts: { owner: [String(r.owner_id)] } },
+    }),
+  },
+  file: {
+    // One document per upload: its name, and the text its ingest extracted (the chunks, in order, capped)
+    // once it is ready; marking the file ready bumps its version, so the text arrives with that change.
+    from: `select x.id, x.name, x.mime_type, x.owner_id, x.created_at, x.updated_at,
+        x.search_version as version, true as visible,
+        (select left(string_agg(c.text, ' ' order by c.ordinal), ${FILE_TEXT_CAP}) from file_chunks c where c.file_id = x.id) as text
+      from files x`,
+    visible: 'true',
+    toDoc: (r) => ({
+      kind: 'file',
+      id: String(r.id),
+      tenantId: DEFAULT_TENANT,
+      ownerId: str(r.owner_id),
+      title: String(r.name),
+      content: String(r.text ?? '').replace(HIGHLIGHT_MARKS, ''),
+      fileId: String(r.id),
+      fileType: str(r.mime_type),
       createdAt: iso(r.created_at),
       updatedAt: iso(r.updated_at),
       suggest: { input: [String(r.name)], contexts: { owner: [String(r.owner_id)] } },

@@ -43,7 +43,7 @@ export class SearchService {
 
   /** Kinds the caller may search: asking for one it may not see is a 403, not silently nothing. */
   private kindsFor(p: Principal, asked: SearchableKind[] | undefined): SearchKind[] {
-    const allowed: SearchableKind[] = ['conversation', 'message', 'workflow'];
+    const allowed: SearchableKind[] = ['conversation', 'message', 'workflow', 'file'];
     if (hasPermission(p, Permission.ToolsRead)) allowed.push('tool');
     if (hasPermission(p, Permission.UsersRead)) allowed.push('user');
     if (!asked) return allowed;
@@ -69,7 +69,7 @@ export class SearchService {
   }
 
   semantic(p: Principal, dto: SearchFiltersDto, mode: SearchMode) {
-    return this.run(p, 'semantic', dto, ['conversation', 'message'], mode);
+    return this.run(p, 'semantic', dto, ['conversation', 'message', 'file'], mode);
   }
 
   private async run(p: Principal, scopeName: string, dto: SearchFiltersDto, kinds: SearchKind[], mode: SearchMode): Promise<SearchResponseDto> {

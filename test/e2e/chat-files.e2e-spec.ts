@@ -89,4 +89,23 @@ describe('chat over files: a turn retrieves from the attached files and cites th
     const attach = await api('POST', `/conversations/${bobs.body.id}/files`, { token: bob.accessToken, body: { fileId } });
     expect(attach.status).toBe(404);
   });
+
+  it('finds the uploaded file through search, with its text, for its owner only', async () => {
+    const search = (token: string) => api('POST', '/search', { token, body: { query: 'molten fluoride', kinds: ['file'] } });
+    const deadline = Date.now() + 30_000;
+    let hits: { kind: string; id: string; title: string; highlights: { text: string }[] }[] = [];
+    while (Date.now() < deadline) {
+      const res = await search(alice.accessToken);
+      expect(res.status).toBe(200);
+      hits = res.body.items;
+      if (hits.length) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(hits[0]).toMatchObject({ kind: 'file', id: fileId, title: 'zephyr-handbook.pdf' });
+    expect(hits[0].highlights.map((h) => h.text).join(' ')).toMatch(/molten/i);
+    const theirs = await search(bob.accessToken);
+    expect(theirs.status).toBe(200);
+    expect(theirs.body.items).toEqual([]);
+    expect(theirs.body.total ?? 0).toBe(0);
+  });
 });

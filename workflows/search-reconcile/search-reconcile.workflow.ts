@@ -7,7 +7,7 @@ const { reconcileSearchPage } = proxyActivities<SearchMaintenanceActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 
-const KINDS = ['conversation', 'message', 'tool', 'workflow', 'user'];
+const KINDS = ['conversation', 'message', 'tool', 'workflow', 'user', 'file'];
 const zero = (): ReconcileCounts => ({ checked: 0, missing: 0, stale: 0, extra: 0 });
 
 /** Compares Postgres and the index kind by kind, page by page, and repairs what differs (see the contract). */

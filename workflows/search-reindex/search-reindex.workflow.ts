@@ -7,7 +7,7 @@ const { createNextSearchIndex, copySearchPage, swapSearchAlias, dropSearchIndex,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 
-const KINDS = ['conversation', 'message', 'tool', 'workflow', 'user'];
+const KINDS = ['conversation', 'message', 'tool', 'workflow', 'user', 'file'];
 
 /** Rebuilds the index from Postgres beside the serving one and swaps the alias (see the contract). */
 export async function searchReindexWorkflow(input: SearchReindexInput = {}): Promise<SearchReindexResult> {

@@ -4,7 +4,7 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty
 import { NoNul, Trim } from '../../conversations/dto/conversation-fields';
 import { IsTimestamp } from '../../common/validation/timestamp.validator';
 
-export const SEARCHABLE_KINDS = ['conversation', 'message', 'tool', 'workflow', 'user'] as const;
+export const SEARCHABLE_KINDS = ['conversation', 'message', 'tool', 'workflow', 'user', 'file'] as const;
 export type SearchableKind = (typeof SEARCHABLE_KINDS)[number];
 /** A page holds at most this many hits; a cursor walks at most MAX_SEARCH_PAGES pages. */
 export const MAX_SEARCH_LIMIT = 50;

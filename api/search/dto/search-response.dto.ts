@@ -16,7 +16,7 @@ export class SearchHitDto {
   id: string;
   /** Relevance (sort=relevance); null otherwise. Hybrid: the fused RRF score. */
   score: number | null;
-  /** Conversation title (conversations, messages), tool or workflow name, user name. */
+  /** Conversation title (conversations, messages), tool or workflow name, user name, file name. */
   title: string;
   conversationId: string | null;
   role: string | null;
