@@ -96,7 +96,6 @@ export function createSearchIndexingActivities(deps: SearchIndexingDeps) {
     const docs = [];
     const deletes: DeleteOp[] = [];
     for (const [kind, ids] of byKind) {
-      if (kind === 'file') continue; // indexed by the files feature once it lands
       const loaded = await loadByIds(em, kind, [...ids.keys()]);
       docs.push(...loaded.docs);
       const present = new Set([...loaded.docs.map((d) => d.doc.id), ...loaded.hidden.map((h) => h.id)]);

@@ -20,6 +20,7 @@ const TABLES: Partial<Record<SearchKind, string>> = {
   tool: 'tools',
   workflow: 'workflow_definitions',
   user: 'users',
+  file: 'files',
 };
 
 /** Reconciliation (Postgres ↔ index drift) and reindex (new index version, atomic alias swap). */
