@@ -10,14 +10,8 @@ import { startApiProcess, type ApiProcess } from '../support/api-process';
 import { sql } from '../support/db';
 import { stack } from '../support/stack';
 import { unzipText } from '../support/zip-reader';
+import { uploadFiles as upload, type UploadPart as Part } from '../support/file-uploads';
 
-interface Part {
-  name: string;
-  data: Buffer | string;
-  /** What the client claims; the server never believes it. */
-  type?: string;
-  field?: string;
-}
 
 interface UploadedFile {
   id: string;
@@ -29,20 +23,6 @@ interface UploadedFile {
 }
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
-
-async function upload(token: string, parts: Part[], apiUrl = stack.apiUrl): Promise<ApiResponse> {
-  const form = new FormData();
-  for (const p of parts) form.append(p.field ?? 'file', new Blob([p.data], { type: p.type ?? 'application/octet-stream' }), p.name);
-  const res = await fetch(`${apiUrl}/files/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    /* keep text */
-  }
-  return { status: res.status, headers: res.headers, body };
-}
 
 async function uploadOne(token: string, part: Part): Promise<UploadedFile> {
   const res = await upload(token, [part]);
