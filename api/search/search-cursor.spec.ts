@@ -9,6 +9,7 @@ describe('SearchCursor', () => {
     const c = cursors.encode({ after: [1.5, '2026-01-01T00:00:00.000Z', 'id-1'], page: 3 }, hash);
     expect(cursors.decode(c, hash)).toEqual({ after: [1.5, '2026-01-01T00:00:00.000Z', 'id-1'], page: 3 });
     expect(cursors.decode(undefined, hash)).toBeUndefined();
+    expect(cursors.decode(null, hash)).toBeUndefined();
   });
 
   it('refuses a forged body, a foreign query and another secret with a 400', () => {

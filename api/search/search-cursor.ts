@@ -27,8 +27,9 @@ export class SearchCursor {
     return `${body}.${this.sign(body)}`;
   }
 
-  decode(cursor: string | undefined, queryHash: string): CursorState | undefined {
-    if (cursor === undefined) return undefined;
+  decode(cursor: string | null | undefined, queryHash: string): CursorState | undefined {
+    // JSON null is "no cursor", as absent is (a first page), never a server error.
+    if (cursor == null) return undefined;
     const invalid = Problems.badRequest('cursor is not a cursor returned by this search', [{ field: 'cursor', message: 'invalid cursor' }]);
     const [body, sig] = cursor.split('.');
     if (!body || !sig) throw invalid;
