@@ -25,8 +25,8 @@ import { createFileChunkIndexActivities } from '../activities/files/file-chunk-i
 import { createFileStorage } from '../shared/files/file-storage.factory';
 import { configuredProviderNames } from '../shared/llm/provider.factory';
 import { defaultModelId } from '../shared/domain/model-registry';
-import { DestinationPolicy } from '../activities/tools/safe-http/destination-policy';
-import { SafeHttpClient } from '../activities/tools/safe-http/safe-http.client';
+import { DestinationPolicy } from '../shared/http/destination-policy';
+import { SafeHttpClient } from '../shared/http/safe-http.client';
 import { createToolRunActivities } from '../activities/tools/tool-run.activities';
 import { anchorKeyFrom } from '../shared/audit/audit-hash';
 import { pseudonymKeyFrom } from '../shared/audit/audit-pii';

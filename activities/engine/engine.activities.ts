@@ -4,7 +4,7 @@ import { ExpressionError, evaluateExpression, renderTemplates } from '../../shar
 import { User, UserStatus, WorkflowDefinition, WorkflowDefinitionVersion } from '../../shared/persistence/entities';
 import type { ToolNodeCall, WorkflowSpec } from '../../workflows/declarative-run/declarative-run.contract';
 import type { ReplyProviders } from '../../shared/chat/reply-provider';
-import type { SafeHttpClient } from '../tools/safe-http/safe-http.client';
+import type { SafeHttpClient } from '../../shared/http/safe-http.client';
 import { prepareToolNode } from './tool-node';
 
 export interface EngineActivityDeps {

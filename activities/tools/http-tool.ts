@@ -1,5 +1,5 @@
 import type { HttpToolConfig } from '../../workflows/tool-run/tool-run.contract';
-import type { SafeHttpClient } from './safe-http/safe-http.client';
+import type { SafeHttpClient } from '../../shared/http/safe-http.client';
 import { ToolCallFailure, toolInputError } from './tool-errors';
 
 const URL_PARAM = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;

@@ -8,8 +8,8 @@ import { BUILTINS, CALLER_SCOPED_BUILTINS } from './builtins';
 import { inputHash } from './canonical-json';
 import { runHttpTool } from './http-tool';
 import { loadWorkflowTool, type WorkflowToolTarget } from './workflow-tool';
-import { DestinationNotAllowedError } from './safe-http/destination-policy';
-import { ResponseTooLargeError, SafeHttpClient, TooManyRedirectsError } from './safe-http/safe-http.client';
+import { DestinationNotAllowedError } from '../../shared/http/destination-policy';
+import { ResponseTooLargeError, SafeHttpClient, TooManyRedirectsError } from '../../shared/http/safe-http.client';
 import { ToolCallFailure } from './tool-errors';
 
 export interface ToolRunActivityDeps {

@@ -4,8 +4,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { WebhookDelivery, WebhookDeliveryStatus } from '../../shared/persistence/entities';
 import type { SecretBox } from '../../shared/security/secret-box';
 import { WEBHOOK_REJECTED, type WebhookAttemptResult } from '../../workflows/webhook-delivery/webhook-delivery.contract';
-import { DestinationNotAllowedError } from '../tools/safe-http/destination-policy';
-import type { SafeHttpClient } from '../tools/safe-http/safe-http.client';
+import { DestinationNotAllowedError } from '../../shared/http/destination-policy';
+import type { SafeHttpClient } from '../../shared/http/safe-http.client';
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 const MAX_RESPONSE_BYTES = 64 * 1024;

@@ -9,8 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createWebhookActivities } from '../../activities/webhooks/webhook.activities';
-import { DestinationPolicy } from '../../activities/tools/safe-http/destination-policy';
-import { SafeHttpClient } from '../../activities/tools/safe-http/safe-http.client';
+import { DestinationPolicy } from '../../shared/http/destination-policy';
+import { SafeHttpClient } from '../../shared/http/safe-http.client';
 import { User, WebhookDelivery, WebhookEndpoint } from '../../shared/persistence/entities';
 import { SecretBox } from '../../shared/security/secret-box';
 import { webhookDeliveryWorkflow } from '../../workflows';

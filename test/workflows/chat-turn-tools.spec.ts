@@ -9,8 +9,8 @@ import { createChatActivities } from '../../activities/chat/chat-turn.activities
 import type { ReplyRequest } from '../../shared/chat/reply-provider';
 import type { ProviderEvent } from '../../shared/llm/provider.types';
 import { createNotificationActivities } from '../../activities/notifications/notification.activities';
-import { DestinationPolicy } from '../../activities/tools/safe-http/destination-policy';
-import { SafeHttpClient } from '../../activities/tools/safe-http/safe-http.client';
+import { DestinationPolicy } from '../../shared/http/destination-policy';
+import { SafeHttpClient } from '../../shared/http/safe-http.client';
 import { createToolRunActivities } from '../../activities/tools/tool-run.activities';
 import { ChatTurn, Message, Tool, ToolRun, ToolVersion, UsageRecord, User } from '../../shared/persistence/entities';
 import { SecretBox } from '../../shared/security/secret-box';

@@ -1,5 +1,5 @@
 import { convert } from 'html-to-text';
-import type { SafeHttpClient } from '../safe-http/safe-http.client';
+import type { SafeHttpClient } from '../../../shared/http/safe-http.client';
 import { ToolCallFailure } from '../tool-errors';
 
 const RAW_MAX_BYTES = 2 * 1024 * 1024;

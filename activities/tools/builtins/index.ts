@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { SafeHttpClient } from '../safe-http/safe-http.client';
+import type { SafeHttpClient } from '../../../shared/http/safe-http.client';
 import { calculator } from './calculator';
 import { conversationSearch } from './conversation-search';
 import { currentTime } from './current-time';
